@@ -1,0 +1,63 @@
+/**
+ * The `ebpf-lab` command line. Exit codes: 0 ok; 1 the probe was rejected (compile or verifier
+ * error); 2 usage; 3 sandbox or set-up failure.
+ */
+import { IMAGE_USAGE, imageCommand } from './image.js';
+import { UsageError } from './usage.js';
+
+const USAGE = `Usage: ebpf-lab <command> [options]
+
+Commands:
+  run FILE.c [--attach KIND:TARGET[=FN]]... [--trigger CMD] [--duration S] [--timeout S] [--json]
+                    Compile, load and attach a probe in a sandbox and print its trace output.
+  image build|status
+                    Build (or inspect) the guest image the sandbox boots.
+  bench [--json]    Measure boot, cold run, warm run and the guide's own way, side by side.
+  serve             Serve the web lab (arrives with the web lab; not in this version yet).
+
+Run 'ebpf-lab <command> --help' for a command's options.`;
+
+type Command = (args: string[]) => Promise<number>;
+
+const commands: Record<string, () => Promise<Command>> = {
+  image: async () => imageCommand,
+  run: async () => (await import('./run.js')).runCommand,
+  bench: async () => (await import('./bench.js')).benchCommand,
+  serve: async () => async () => {
+    process.stderr.write(
+      'The web lab is not part of this version yet. Try: ebpf-lab run FILE.c --attach kprobe:clone --trigger ls\n',
+    );
+    return 2;
+  },
+};
+
+async function main(argv: string[]): Promise<number> {
+  const [name, ...args] = argv;
+  if (!name || name === '--help' || name === '-h' || name === 'help') {
+    process.stdout.write(`${USAGE}\n`);
+    return name ? 0 : 2;
+  }
+  const load = commands[name];
+  if (!load) {
+    process.stderr.write(`ebpf-lab: unknown command "${name}"\n\n${USAGE}\n`);
+    return 2;
+  }
+  if (args.includes('--help') || args.includes('-h')) {
+    process.stdout.write(`${name === 'image' ? IMAGE_USAGE : USAGE}\n`);
+    return 0;
+  }
+  try {
+    return await (await load())(args);
+  } catch (error) {
+    if (error instanceof UsageError || (error as NodeJS.ErrnoException).code?.startsWith('ERR_PARSE_ARGS')) {
+      process.stderr.write(`ebpf-lab ${name}: ${(error as Error).message}\n`);
+      return 2;
+    }
+    process.stderr.write(`ebpf-lab ${name}: ${(error as Error).message}\n`);
+    const cause = (error as Error).cause;
+    if (cause instanceof Error) process.stderr.write(`  cause: ${cause.message}\n`);
+    return 3;
+  }
+}
+
+process.exitCode = await main(process.argv.slice(2));

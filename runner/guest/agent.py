@@ -1,0 +1,418 @@
+#!/usr/bin/env python3
+"""ebpf-lab guest agent: the one process inside the sandbox the host talks to.
+
+It speaks the protocol declared in runner/protocol/messages.ts (one JSON message per line)
+over a virtio-serial port (qemu driver) or its own stdin/stdout (--stdio, local driver). It
+answers the handshake at once, runs commands and interactive shells itself, and hands probe
+runs to a separate BCC worker process. The worker keeps `bcc` imported and clang warm, and
+being a separate process means a hung compile or a crash in BCC never takes the agent down:
+the agent kills and restarts it and tells the host what happened.
+"""
+
+import base64
+import fcntl
+import json
+import os
+import pty
+import select
+import signal
+import struct
+import subprocess
+import sys
+import termios
+import threading
+import time
+
+import schema_check
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+PORT_NAME = 'org.ebpf-lab.agent'
+MAX_LINE_BYTES = 2 * 1024 * 1024
+MAX_SHELLS = 8
+EXEC_OUTPUT_CAP = 1024 * 1024
+WORKER_CRASH_WINDOW_S = 5.0
+
+with open(os.path.join(HERE, 'protocol.json'), encoding='utf-8') as f:
+    PROTOCOL = json.load(f)
+
+SHELL_ENV = {
+    'PATH': '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin',
+    'HOME': '/root',
+    'USER': 'root',
+    'LOGNAME': 'root',
+    'SHELL': '/bin/bash',
+    'LANG': 'C.UTF-8',
+}
+
+
+def log(text):
+    print(f'ebpf-lab-agent: {text}', file=sys.stderr, flush=True)
+
+
+class Channel:
+    """Line-framed JSON over a pair of file descriptors; writes are serialized by a lock."""
+
+    def __init__(self, rfd, wfd, retry_on_eof):
+        self.rfd, self.wfd = rfd, wfd
+        self.retry_on_eof = retry_on_eof
+        self.lock = threading.Lock()
+
+    def send(self, message):
+        data = (json.dumps(message, separators=(',', ':')) + '\n').encode()
+        with self.lock:
+            view = memoryview(data)
+            while view:
+                try:
+                    written = os.write(self.wfd, view)
+                except BlockingIOError:
+                    select.select([], [self.wfd], [], 1.0)
+                    continue
+                except OSError as err:
+                    # The host end is gone (EPIPE/EIO); it will get a fresh ready on reconnect.
+                    log(f'dropped a {message.get("type")} message: {err}')
+                    return
+                view = view[written:]
+
+    def lines(self):
+        pending = b''
+        while True:
+            try:
+                chunk = os.read(self.rfd, 65536)
+            except InterruptedError:
+                continue
+            if not chunk:
+                if not self.retry_on_eof:
+                    return
+                # A virtio port reads as EOF while no host is connected: wait for one.
+                time.sleep(0.05)
+                continue
+            pending += chunk
+            while b'\n' in pending:
+                line, pending = pending.split(b'\n', 1)
+                yield line
+            if len(pending) > MAX_LINE_BYTES:
+                pending = b''
+                yield None
+
+
+def find_port():
+    base = '/sys/class/virtio-ports'
+    for _ in range(200):
+        if os.path.isdir(base):
+            for entry in os.listdir(base):
+                try:
+                    with open(os.path.join(base, entry, 'name'), encoding='utf-8') as f:
+                        if f.read().strip() == PORT_NAME:
+                            return '/dev/' + entry
+                except OSError:
+                    continue
+        time.sleep(0.05)
+    raise SystemExit(f'no virtio port named {PORT_NAME}')
+
+
+def bcc_version():
+    try:
+        with open('/usr/lib/python3/dist-packages/bcc/version.py', encoding='utf-8') as f:
+            return f.read().split("'")[1]
+    except (OSError, IndexError):
+        return ''
+
+
+class Worker:
+    """The BCC worker process: started ahead of need, restarted after a crash or a timeout."""
+
+    def __init__(self, channel):
+        self.channel = channel
+        self.lock = threading.Lock()
+        self.proc = None
+        self.started_at = 0.0
+        self.quick_crashes = 0
+        # The run in flight: {'id', 'deadline' (None once attached or failed), 'timeout_ms'}.
+        self.current_run = None
+        self.unavailable = None
+
+    def start_once(self):
+        """Starts the worker unless it runs. Deferred until the agent has answered the host:
+        importing bcc competes with the agent's own start for the guest's CPUs."""
+        with self.lock:
+            if self.proc is None:
+                self.start()
+                threading.Thread(target=self.watch_deadlines, daemon=True).start()
+
+    def start(self):
+        self.started_at = time.monotonic()
+        self.proc = subprocess.Popen(
+            [sys.executable, '-u', os.path.join(HERE, 'bcc_worker.py')],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+        )
+        threading.Thread(target=self.pump, args=(self.proc,), daemon=True).start()
+
+    def pump(self, proc):
+        for raw in proc.stdout:
+            try:
+                message = json.loads(raw)
+            except ValueError:
+                log(f'worker wrote a non-JSON line: {raw[:200]!r}')
+                continue
+            with self.lock:
+                run = self.current_run
+                if run and message.get('id') == run['id']:
+                    if message['type'] in ('run-attached', 'run-error'):
+                        run['deadline'] = None
+                    elif message['type'] == 'run-stopped':
+                        self.current_run = None
+            self.channel.send(message)
+        code = proc.wait()
+        with self.lock:
+            if proc is not self.proc:
+                return  # replaced on purpose (timeout): the replacer already reported
+            run = self.current_run
+            self.current_run = None
+            lived = time.monotonic() - self.started_at
+            self.quick_crashes = self.quick_crashes + 1 if lived < WORKER_CRASH_WINDOW_S else 0
+            if self.quick_crashes >= 3:
+                self.unavailable = f'the BCC worker keeps failing at start (exit {code})'
+                log(self.unavailable)
+            else:
+                log(f'BCC worker exited ({code}); restarting')
+                self.start()
+        if run:
+            self.fail_run(run['id'], 'internal', f'The BCC worker crashed (exit {code}). '
+                          'It has been restarted: run again.', 'error')
+
+    def fail_run(self, run_id, kind, message, reason):
+        self.channel.send({'type': 'run-error', 'id': run_id, 'kind': kind,
+                           'message': message, 'log': ''})
+        self.channel.send({'type': 'run-stopped', 'id': run_id, 'reason': reason})
+
+    def watch_deadlines(self):
+        while True:
+            time.sleep(0.2)
+            with self.lock:
+                run = self.current_run
+                if not run or run['deadline'] is None or time.monotonic() < run['deadline']:
+                    continue
+                self.current_run = None
+                old = self.proc
+                self.start()
+            old.kill()
+            old.wait()
+            self.fail_run(run['id'], 'limit', f'Compile and load time limit reached: '
+                          f'{run["timeout_ms"] // 1000} s (compileTimeoutMs). '
+                          'The compiler was stopped.',
+                          'limit')
+
+    def send(self, message):
+        self.start_once()
+        with self.lock:
+            if self.unavailable:
+                unavailable = self.unavailable
+            else:
+                unavailable = None
+                if message['type'] == 'run':
+                    # A new run replaces the one in flight; the worker stops that one first.
+                    timeout = message['limits']['compileTimeoutMs']
+                    self.current_run = {'id': message['id'], 'timeout_ms': timeout,
+                                        'deadline': time.monotonic() + timeout / 1000}
+                data = (json.dumps(message) + '\n').encode()
+                try:
+                    self.proc.stdin.write(data)
+                    self.proc.stdin.flush()
+                except OSError as err:
+                    log(f'could not reach the worker: {err}')
+        if unavailable and message['type'] == 'run':
+            self.fail_run(message['id'], 'internal', f'BCC is not available: {unavailable}.',
+                          'error')
+
+
+class Shell:
+    """An interactive bash on a real pseudo-terminal, for the web lab's shell pane."""
+
+    def __init__(self, channel, shell_id, cols, rows, on_exit):
+        self.channel, self.id, self.on_exit = channel, shell_id, on_exit
+        pid, fd = pty.fork()
+        if pid == 0:
+            os.chdir('/root' if os.path.isdir('/root') else '/')
+            env = dict(SHELL_ENV, TERM='xterm-256color', COLORTERM='truecolor')
+            os.execve('/bin/bash', ['-bash'], env)
+        self.pid, self.fd = pid, fd
+        self.resize(cols, rows)
+        threading.Thread(target=self.pump, daemon=True).start()
+
+    def resize(self, cols, rows):
+        fcntl.ioctl(self.fd, termios.TIOCSWINSZ, struct.pack('HHHH', rows, cols, 0, 0))
+
+    def write(self, data):
+        view = memoryview(data)
+        while view:
+            view = view[os.write(self.fd, view):]
+
+    def pump(self):
+        while True:
+            try:
+                data = os.read(self.fd, 65536)
+            except OSError:
+                break  # EIO: the shell and everything on its terminal have exited
+            if not data:
+                break
+            self.channel.send({'type': 'shell-output', 'id': self.id,
+                               'data': base64.b64encode(data).decode()})
+        _, status = os.waitpid(self.pid, 0)
+        os.close(self.fd)
+        self.on_exit(self.id)
+        self.channel.send({'type': 'shell-exit', 'id': self.id,
+                           'code': os.waitstatus_to_exitcode(status)})
+
+    def close(self):
+        try:
+            os.killpg(os.getpgid(self.pid), signal.SIGHUP)
+        except ProcessLookupError:
+            pass
+
+
+def run_command(channel, message):
+    """Runs a command the way an interactive shell runs a typed one: bash forks, then execs."""
+    proc = subprocess.Popen(
+        ['/bin/bash', '--noprofile', '--norc', '-s'],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        cwd='/root' if os.path.isdir('/root') else '/', env=dict(SHELL_ENV, TERM='dumb'),
+        start_new_session=True,
+    )
+    budget = [EXEC_OUTPUT_CAP]
+
+    def pump(stream, name):
+        for chunk in iter(lambda: stream.read1(65536), b''):
+            if budget[0] <= 0:
+                continue
+            chunk = chunk[:budget[0]]
+            budget[0] -= len(chunk)
+            channel.send({'type': 'exec-output', 'id': message['id'], 'stream': name,
+                          'data': base64.b64encode(chunk).decode()})
+
+    pumps = [threading.Thread(target=pump, args=(proc.stdout, 'stdout')),
+             threading.Thread(target=pump, args=(proc.stderr, 'stderr'))]
+    for t in pumps:
+        t.start()
+    proc.stdin.write(message['command'].encode() + b'\n')
+    proc.stdin.close()
+    timed_out = False
+    try:
+        proc.wait(timeout=message['timeoutMs'] / 1000)
+    except subprocess.TimeoutExpired:
+        timed_out = True
+    # Kill the whole session either way, so a backgrounded child cannot keep the pipes open.
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+    proc.wait()
+    for t in pumps:
+        t.join()
+    code = proc.returncode
+    channel.send({'type': 'exec-exit', 'id': message['id'],
+                  'code': code if code >= 0 else None,
+                  'signal': signal.Signals(-code).name if code < 0 else None,
+                  'timedOut': timed_out})
+
+
+class Agent:
+    def __init__(self, channel):
+        self.channel = channel
+        self.worker = Worker(channel)
+        self.shells = {}
+        self.said_ready = False
+
+    def error(self, message_id, code, text):
+        self.channel.send({'type': 'error', 'id': message_id, 'code': code, 'message': text})
+
+    def handle_line(self, line):
+        if line is None:
+            return self.error(None, 'malformed', f'message longer than {MAX_LINE_BYTES} bytes')
+        try:
+            message = json.loads(line)
+        except ValueError as err:
+            return self.error(None, 'malformed', f'not JSON: {err}')
+        if not isinstance(message, dict) or not isinstance(message.get('type'), str):
+            return self.error(None, 'malformed', 'a message is an object with a string "type"')
+        message_id = message.get('id') if isinstance(message.get('id'), str) else None
+        schema = schema_check.variant_for(PROTOCOL['hostMessage'], message['type'])
+        if schema is None:
+            return self.error(message_id, 'unknown-type', f'unknown message type {message["type"]!r}')
+        problem = schema_check.problem(schema, message)
+        if problem:
+            return self.error(message_id, 'malformed', problem)
+        handler = getattr(self, 'on_' + message['type'].replace('-', '_'))
+        try:
+            handler(message)
+        except Exception as err:  # noqa: BLE001 - report, keep serving
+            log(f'{message["type"]} failed: {err!r}')
+            self.error(message_id, 'internal', f'{message["type"]} failed: {err}')
+
+    def on_hello(self, message):
+        if not self.said_ready:
+            self.said_ready = True
+            with open('/proc/uptime', encoding='ascii') as f:
+                log(f'ready {f.read().split()[0]} s after power-on')
+        if message['protocolVersion'] != PROTOCOL['protocolVersion']:
+            return self.error(None, 'version', f'agent speaks protocol {PROTOCOL["protocolVersion"]}, '
+                              f'host speaks {message["protocolVersion"]}: rebuild the guest image')
+        self.channel.send({'type': 'ready', 'protocolVersion': PROTOCOL['protocolVersion'],
+                           'kernel': os.uname().release, 'bcc': bcc_version()})
+        self.worker.start_once()
+
+    def on_ping(self, message):
+        self.channel.send({'type': 'pong', 'id': message['id']})
+
+    def on_run(self, message):
+        self.worker.send(message)
+
+    def on_stop(self, message):
+        self.worker.send(message)
+
+    def on_exec(self, message):
+        threading.Thread(target=run_command, args=(self.channel, message), daemon=True).start()
+
+    def on_shell_open(self, message):
+        if message['id'] in self.shells:
+            return self.error(message['id'], 'busy', 'a shell with this id is already open')
+        if len(self.shells) >= MAX_SHELLS:
+            return self.error(message['id'], 'busy', f'at most {MAX_SHELLS} shells at once')
+        self.shells[message['id']] = Shell(self.channel, message['id'], message['cols'],
+                                           message['rows'], lambda i: self.shells.pop(i, None))
+
+    def shell(self, message):
+        shell = self.shells.get(message['id'])
+        if shell is None:
+            self.error(message['id'], 'not-found', 'no open shell with this id')
+        return shell
+
+    def on_shell_input(self, message):
+        shell = self.shell(message)
+        if shell:
+            shell.write(base64.b64decode(message['data']))
+
+    def on_shell_resize(self, message):
+        shell = self.shell(message)
+        if shell:
+            shell.resize(message['cols'], message['rows'])
+
+    def on_shell_close(self, message):
+        shell = self.shell(message)
+        if shell:
+            shell.close()
+
+
+def main():
+    if '--stdio' in sys.argv:
+        channel = Channel(sys.stdin.fileno(), sys.stdout.fileno(), retry_on_eof=False)
+    else:
+        port = os.open(find_port(), os.O_RDWR)
+        channel = Channel(port, port, retry_on_eof=True)
+    agent = Agent(channel)
+    for line in channel.lines():
+        agent.handle_line(line)
+
+
+if __name__ == '__main__':
+    main()

@@ -1,0 +1,351 @@
+#!/usr/bin/env python3
+"""ebpf-lab BCC worker: compiles, loads and attaches learner probes and streams trace_pipe.
+
+Started by the agent ahead of need so `import bcc` (and clang's first compile) is paid once per
+sandbox, not once per run. Reads `run` and `stop` host messages on stdin and writes protocol
+agent messages on stdout; the agent forwards them. One run at a time: a new run stops the old.
+
+After a stop the probes are detached but the program stays loaded, so the kernel's copy can be
+inspected (bpftool) and re-running the same map-free source skips clang entirely: a program
+without maps has no state a second run could observe.
+"""
+
+import hashlib
+import json
+import os
+import queue
+import re
+import select
+import sys
+import tempfile
+import threading
+import time
+from contextlib import contextmanager
+
+TRACING = '/sys/kernel/debug/tracing'
+AUTO_ATTACH_PREFIXES = ('kprobe__', 'kretprobe__', 'tracepoint__', 'raw_tracepoint__',
+                        'kfunc__', 'kretfunc__', 'lsm__')
+TRACE_BATCH_LINES = 1024
+
+_out = sys.stdout.buffer
+_out_lock = threading.Lock()
+
+
+def send(message):
+    data = (json.dumps(message, separators=(',', ':')) + '\n').encode()
+    with _out_lock:
+        _out.write(data)
+        _out.flush()
+
+
+# Anything BCC or clang prints must not corrupt the message stream on stdout.
+sys.stdout = sys.stderr
+
+from bcc import BPF  # noqa: E402 - after the stdout guard, on purpose
+from bcc.libbcc import lib  # noqa: E402
+
+
+class RunFailure(Exception):
+    def __init__(self, kind, message, log=''):
+        super().__init__(message)
+        self.kind, self.message, self.log = kind, message, log
+
+
+@contextmanager
+def captured_stderr(box):
+    """Captures what the C++ side of BCC (clang, libbpf) writes to fd 2."""
+    sys.stderr.flush()
+    saved = os.dup(2)
+    with tempfile.TemporaryFile() as tmp:
+        os.dup2(tmp.fileno(), 2)
+        try:
+            yield
+        finally:
+            os.dup2(saved, 2)
+            os.close(saved)
+            tmp.seek(0)
+            box.append(tmp.read().decode('utf-8', errors='replace'))
+
+
+def function_names(b):
+    return [lib.bpf_function_name(b.module, i).decode()
+            for i in range(lib.bpf_num_functions(b.module))]
+
+
+def resolve_kernel_function(b, target):
+    """Like BCC's get_syscall_fnname, but checked: a syscall name first, then a kernel function."""
+    syscall = b.get_syscall_fnname(target.encode())
+    if BPF.ksymname(syscall) != -1:
+        return syscall.decode()
+    if BPF.ksymname(target.encode()) != -1:
+        return target
+    raise RunFailure('attach', f'No syscall or kernel function named "{target}" in this kernel.')
+
+
+def detach_all(b):
+    """Detaches every probe BCC attached (ours and auto-attached), leaving programs loaded."""
+    for event in list(b.kprobe_fds):
+        b.detach_kprobe_event(event)
+    for tp in list(b.tracepoint_fds):
+        b.detach_tracepoint(tp)
+    for tp in list(b.raw_tracepoint_fds):
+        b.detach_raw_tracepoint(tp)
+    for fn in list(getattr(b, 'kfunc_entry_fds', {})):
+        b.detach_kfunc(fn)
+    for fn in list(getattr(b, 'kfunc_exit_fds', {})):
+        b.detach_kretfunc(fn)
+    for fn in list(getattr(b, 'lsm_fds', {})):
+        b.detach_lsm(fn)
+
+
+def classify_bcc_error(err, log):
+    text = str(err)
+    if 'Failed to compile BPF module' in text or 'Failed to compile BPF text' in text:
+        return RunFailure('compile', 'The C source did not compile.', log)
+    if 'Failed to load BPF program' in text:
+        name = re.search(r"program b?'?([A-Za-z0-9_]+)", text)
+        which = f' "{name.group(1)}"' if name else ''
+        return RunFailure('verifier', f'The kernel verifier rejected program{which}.', log)
+    if 'Failed to attach' in text or 'attach' in text.lower():
+        return RunFailure('attach', text, log)
+    return RunFailure('internal', text, log)
+
+
+class TraceReader(threading.Thread):
+    """Streams trace_pipe to the host for one run, enforcing the rate and total limits.
+
+    trace_pipe is global and reading consumes it, so it is only open while a run is attached:
+    otherwise a learner's own `trace_print()` in the shell would lose lines to us."""
+
+    def __init__(self, run_id, limits, events):
+        super().__init__(daemon=True)
+        self.run_id, self.limits, self.events = run_id, limits, events
+        self.stopping = threading.Event()
+        self.total = 0
+
+    def run(self):
+        fd = os.open(f'{TRACING}/trace_pipe', os.O_RDONLY | os.O_NONBLOCK)
+        pending, window_start, window_count, dropped = b'', time.monotonic(), 0, 0
+        max_bytes = self.limits['maxTraceLineBytes']
+        try:
+            while not self.stopping.is_set():
+                ready, _, _ = select.select([fd], [], [], 0.1)
+                if not ready:
+                    continue
+                try:
+                    chunk = os.read(fd, 65536)
+                except BlockingIOError:
+                    continue
+                pending += chunk
+                *complete, pending = pending.split(b'\n')
+                lines = []
+                now = time.monotonic()
+                if now - window_start >= 1.0:
+                    window_start, window_count = now, 0
+                for raw in complete:
+                    if window_count >= self.limits['maxTraceLinesPerSecond']:
+                        dropped += 1
+                        continue
+                    window_count += 1
+                    lines.append(raw[:max_bytes].decode('utf-8', errors='replace'))
+                    self.total += 1
+                    if self.total >= self.limits['maxTraceLines']:
+                        break
+                for i in range(0, len(lines), TRACE_BATCH_LINES):
+                    if self.stopping.is_set():
+                        return
+                    send({'type': 'trace', 'id': self.run_id,
+                          'lines': lines[i:i + TRACE_BATCH_LINES], 'dropped': dropped})
+                    dropped = 0
+                if self.total >= self.limits['maxTraceLines']:
+                    self.events.put(('limit', self.run_id,
+                                     f'Trace output per run limit reached: '
+                                     f'{self.limits["maxTraceLines"]} lines (maxTraceLines). '
+                                     'The probe was detached.'))
+                    return
+        finally:
+            os.close(fd)
+
+
+class ActiveRun:
+    def __init__(self, run_id, limits):
+        self.id, self.limits = run_id, limits
+        self.deadline = time.monotonic() + limits['maxRunMs'] / 1000
+        self.reader = None
+
+
+class Worker:
+    def __init__(self):
+        self.events = queue.Queue()
+        self.loaded = None  # (source hash, BPF) of the last program, detached after its run
+        self.active = None
+
+    def warm_up(self):
+        # The first compile in a process is about twice as slow as later ones: pay it now.
+        box = []
+        with captured_stderr(box):
+            BPF(text='int ebpf_lab_warm_up(void *ctx) { return 0; }').cleanup()
+
+    # ------------------------------------------------------------------ run lifecycle
+
+    def run(self, message):
+        self.stop(reason='requested')
+        run = ActiveRun(message['id'], message['limits'])
+        self.active = run
+        try:
+            probes = self.compile_and_attach(run, message)
+        except RunFailure as failure:
+            self.active = None
+            if self.loaded:
+                detach_all(self.loaded[1])  # auto-attached probes of a half-attached run
+            send({'type': 'run-error', 'id': run.id, 'kind': failure.kind,
+                  'message': failure.message, 'log': failure.log[-(1 << 20):]})
+            send({'type': 'run-stopped', 'id': run.id,
+                  'reason': 'limit' if failure.kind == 'limit' else 'error'})
+            return
+        run.reader = TraceReader(run.id, run.limits, self.events)
+        run.reader.start()
+        send({'type': 'run-attached', 'id': run.id, 'probes': probes})
+
+    def compile_and_attach(self, run, message):
+        source = message['source']
+        key = hashlib.sha256(source.encode()).hexdigest()
+        cached = self.loaded is not None and self.loaded[0] == key
+        send({'type': 'run-stage', 'id': run.id, 'stage': 'compiling', 'cached': cached})
+        log = []
+        try:
+            if cached:
+                b = self.loaded[1]
+                with captured_stderr(log):
+                    b._trace_autoload()  # re-attach kprobe__/tracepoint__ functions
+            else:
+                self.unload()
+                with captured_stderr(log):
+                    b = BPF(text=source)  # compiles; auto-attaches kprobe__ etc. as BCC does
+                self.loaded = (key, b) if lib.bpf_num_tables(b.module) == 0 else (None, b)
+        except Exception as err:  # noqa: BLE001 - BCC raises plain Exception
+            raise classify_bcc_error(err, ''.join(log)) from err
+        # Clear what earlier runs left in the trace buffer, so the learner sees only this run.
+        with open(f'{TRACING}/trace', 'w', encoding='utf-8'):
+            pass
+        send({'type': 'run-stage', 'id': run.id, 'stage': 'loading', 'cached': cached})
+        names = function_names(b)
+        candidates = [n for n in names if not n.startswith(AUTO_ATTACH_PREFIXES)]
+        probes = []
+        for spec in message['attach']:
+            fn = spec.get('fn') or self.only_candidate(candidates, spec)
+            if fn not in names:
+                raise RunFailure('attach', f'No function named "{fn}" in the source '
+                                 f'(functions: {", ".join(names) or "none"}).')
+            probes.append(self.attach(b, spec, fn, log))
+        for name in names:
+            if name.startswith(AUTO_ATTACH_PREFIXES):
+                probes.append(self.auto_attached(name))
+        if not probes:
+            raise RunFailure('attach', 'Nothing to attach: give an attach point (for example '
+                             'kprobe:clone), or name a function the BCC way, '
+                             'e.g. kprobe__sys_clone or TRACEPOINT_PROBE(syscalls, sys_enter_execve).')
+        send({'type': 'run-stage', 'id': run.id, 'stage': 'attached', 'cached': cached})
+        return probes
+
+    @staticmethod
+    def only_candidate(candidates, spec):
+        if len(candidates) == 1:
+            return candidates[0]
+        where = f'{spec["kind"]}:{spec["target"]}'
+        if not candidates:
+            raise RunFailure('attach', f'No function to attach to {where}: the source defines none.')
+        raise RunFailure('attach', f'Several functions could attach to {where} '
+                         f'({", ".join(candidates)}): name one, e.g. {where}={candidates[0]}.')
+
+    @staticmethod
+    def attach(b, spec, fn, log):
+        kind, target = spec['kind'], spec['target']
+        try:
+            with captured_stderr(log):
+                if kind == 'tracepoint':
+                    category, _, event = target.partition(':')
+                    if not os.path.isdir(f'{TRACING}/events/{category}/{event}'):
+                        raise RunFailure('attach', f'No tracepoint "{target}" in this kernel '
+                                         f'(see {TRACING}/events).')
+                    b.attach_tracepoint(tp=target.encode(), fn_name=fn.encode())
+                    return {'kind': kind, 'event': target, 'fn': fn}
+                event = resolve_kernel_function(b, target)
+                if kind == 'kprobe':
+                    b.attach_kprobe(event=event.encode(), fn_name=fn.encode())
+                else:
+                    b.attach_kretprobe(event=event.encode(), fn_name=fn.encode())
+                return {'kind': kind, 'event': event, 'fn': fn}
+        except RunFailure:
+            raise
+        except Exception as err:  # noqa: BLE001 - BCC raises plain Exception
+            raise classify_bcc_error(err, ''.join(log)) from err
+
+    @staticmethod
+    def auto_attached(name):
+        prefix, _, rest = name.partition('__')
+        if prefix == 'tracepoint':
+            category, _, event = rest.partition('__')
+            return {'kind': 'tracepoint', 'event': f'{category}:{event}', 'fn': name}
+        kind = 'kretprobe' if prefix == 'kretprobe' else 'kprobe'
+        return {'kind': kind, 'event': rest, 'fn': name}
+
+    def stop(self, reason, run_id=None):
+        run = self.active
+        if run is None or (run_id is not None and run.id != run_id):
+            return
+        self.active = None
+        if self.loaded:
+            detach_all(self.loaded[1])
+        if run.reader:
+            run.reader.stopping.set()
+            run.reader.join()
+        send({'type': 'run-stopped', 'id': run.id, 'reason': reason})
+
+    def unload(self):
+        if self.loaded:
+            self.loaded[1].cleanup()
+            self.loaded = None
+
+    # ------------------------------------------------------------------ main loop
+
+    def read_stdin(self):
+        for line in sys.stdin.buffer:
+            self.events.put(('message', json.loads(line)))
+        self.events.put(('eof',))
+
+    def serve(self):
+        threading.Thread(target=self.read_stdin, daemon=True).start()
+        while True:
+            try:
+                event = self.events.get(timeout=0.2)
+            except queue.Empty:
+                event = None
+            if self.active and time.monotonic() > self.active.deadline:
+                limit_s = self.active.limits['maxRunMs'] // 1000
+                send({'type': 'run-error', 'id': self.active.id, 'kind': 'limit',
+                      'message': f'Run time limit reached: {limit_s} s (maxRunMs). '
+                      'The probe was detached.', 'log': ''})
+                self.stop(reason='timeout')
+            if event is None:
+                continue
+            if event[0] == 'eof':
+                return
+            if event[0] == 'limit':
+                _, run_id, text = event
+                if self.active and self.active.id == run_id:
+                    send({'type': 'run-error', 'id': run_id, 'kind': 'limit',
+                          'message': text, 'log': ''})
+                    self.stop(reason='limit', run_id=run_id)
+                continue
+            message = event[1]
+            if message['type'] == 'run':
+                self.run(message)
+            elif message['type'] == 'stop':
+                self.stop(reason='requested', run_id=message['id'])
+
+
+if __name__ == '__main__':
+    worker = Worker()
+    worker.warm_up()
+    worker.serve()

@@ -1,0 +1,49 @@
+#!/bin/busybox sh
+# PID 1 of the sandbox's initramfs: load the virtio drivers, mount the read-only root image
+# under a tmpfs overlay (the learner can write anywhere; nothing persists), mount what BCC and
+# the shell need, copy in the agent, and hand over to busybox init in the real root.
+# Everything here runs on the initramfs's static busybox: cheaper than any process in the
+# real root, and boot time is what a learner waits for.
+/bin/busybox --install -s /bin
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+mount -t devtmpfs devtmpfs /dev
+
+fail() {
+  echo "ebpf-lab-init: $*" >&2
+  poweroff -f
+}
+
+for module in virtio_ring virtio virtio_mmio virtio_blk virtio_console overlay; do
+  insmod "/modules/$module.ko" || fail "cannot load $module"
+done
+
+tries=0
+while [ ! -b /dev/vda ]; do
+  tries=$((tries + 1))
+  [ "$tries" -gt 500 ] && fail "no root disk (/dev/vda)"
+  sleep 0.02
+done
+
+mount -t ext4 -o ro /dev/vda /ro || fail "cannot mount the root image"
+mount -t tmpfs -o mode=0755 tmpfs /rw || fail "cannot mount the overlay tmpfs"
+mkdir -p /rw/upper /rw/work
+mount -t overlay overlay -o lowerdir=/ro,upperdir=/rw/upper,workdir=/rw/work /newroot ||
+  fail "cannot mount the overlay"
+cp -a /payload/. /newroot/ || fail "cannot install the agent"
+
+mount --move /dev /newroot/dev
+mount --move /proc /newroot/proc
+mount --move /sys /newroot/sys
+mkdir -p /newroot/dev/pts /newroot/dev/shm
+mount -t devpts -o gid=5,mode=620,ptmxmode=666 devpts /newroot/dev/pts
+mount -t tmpfs -o mode=1777 tmpfs /newroot/dev/shm
+mount -t tmpfs -o mode=1777 tmpfs /newroot/tmp
+mount -t tmpfs -o mode=0755 tmpfs /newroot/run
+mount -t debugfs debugfs /newroot/sys/kernel/debug
+mount -t tracefs tracefs /newroot/sys/kernel/tracing
+mount -t bpf bpf /newroot/sys/fs/bpf
+ln -sf /proc/self/fd /newroot/dev/fd
+hostname sandbox
+ip link set lo up
+exec switch_root /newroot /bin/busybox init

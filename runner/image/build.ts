@@ -1,0 +1,335 @@
+/**
+ * Builds the guest image from Debian packages: a rootfs (kernel, headers, BCC; an ext4 image
+ * mounted read-only by the sandbox) and a tiny initramfs (busybox, virtio modules, the agent).
+ *
+ * Builds are atomic: each goes into a `.partial-*` folder that is renamed into place only when
+ * complete, so an interrupted or failed build is never picked up by a later run.
+ */
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import {
+  chmod,
+  copyFile,
+  mkdir,
+  open,
+  readdir,
+  readFile,
+  rename,
+  rm,
+  stat,
+  writeFile,
+} from 'node:fs/promises';
+import { join } from 'node:path';
+import { protocolDescription } from '../protocol/json-schema.js';
+import { cacheRoot, GUEST_DIR, IMAGE_RECIPE_DIR } from '../paths.js';
+import {
+  debianSources,
+  GUEST_PAYLOAD,
+  INITRAMFS_MODULES,
+  initramfsRecipeHash,
+  ROOTFS_RECIPE,
+  rootfsRecipeHash,
+} from './recipe.js';
+
+/** A complete, bootable guest image. */
+export interface GuestImage {
+  kernel: string;
+  initramfs: string;
+  rootfs: string;
+  kernelRelease: string;
+  /** Identifies this exact image (rootfs + initramfs recipes). */
+  id: string;
+}
+
+export interface BuildProgress {
+  stage: string;
+  detail?: string;
+  elapsedMs: number;
+}
+
+export type ProgressListener = (progress: BuildProgress) => void;
+
+interface RootfsManifest {
+  kernelRelease: string;
+  builtAt: string;
+}
+
+export function imagesDir(): string {
+  return join(cacheRoot(), 'images');
+}
+
+function rootfsDir(hash: string): string {
+  return join(imagesDir(), `rootfs-${hash}`);
+}
+
+function initramfsPath(hash: string): string {
+  return join(imagesDir(), `initramfs-${hash}.cpio`);
+}
+
+/** The cached image for the current recipe, or undefined when it still has to be built. */
+export async function findImage(): Promise<GuestImage | undefined> {
+  const rootHash = rootfsRecipeHash();
+  const dir = rootfsDir(rootHash);
+  const initHash = initramfsRecipeHash(rootHash);
+  const initramfs = initramfsPath(initHash);
+  if (!existsSync(join(dir, 'manifest.json')) || !existsSync(initramfs)) return undefined;
+  const manifest = JSON.parse(await readFile(join(dir, 'manifest.json'), 'utf8')) as RootfsManifest;
+  return {
+    kernel: join(dir, 'vmlinux'),
+    initramfs,
+    rootfs: join(dir, 'rootfs.ext4'),
+    kernelRelease: manifest.kernelRelease,
+    id: `${rootHash}-${initHash}`,
+  };
+}
+
+export class ImageBuildError extends Error {}
+
+/** Builds whatever part of the image is missing (or everything, with `force`). */
+export async function buildImage(
+  options: { force?: boolean; onProgress?: ProgressListener } = {},
+): Promise<GuestImage> {
+  const started = Date.now();
+  const report = (stage: string, detail?: string) =>
+    options.onProgress?.({ stage, detail, elapsedMs: Date.now() - started });
+  await mkdir(imagesDir(), { recursive: true });
+  await removeStalePartials();
+
+  const rootHash = rootfsRecipeHash();
+  if (options.force || !existsSync(join(rootfsDir(rootHash), 'manifest.json'))) {
+    await buildRootfs(rootHash, report);
+  } else {
+    report('rootfs', 'cached');
+  }
+  const initHash = initramfsRecipeHash(rootHash);
+  if (options.force || !existsSync(initramfsPath(initHash))) {
+    await buildInitramfs(rootHash, initHash, report);
+  } else {
+    report('initramfs', 'cached');
+  }
+  const image = await findImage();
+  if (!image) throw new ImageBuildError('the image build finished but the image is incomplete');
+  report('done', image.id);
+  return image;
+}
+
+async function buildRootfs(hash: string, report: (stage: string, detail?: string) => void) {
+  const partial = join(imagesDir(), `rootfs-${hash}.partial-${process.pid}`);
+  const tree = join(partial, 'tree');
+  await mkdir(partial, { recursive: true });
+  try {
+    report('rootfs', `mmdebstrap: Debian ${ROOTFS_RECIPE.suite} with BCC and kernel headers`);
+    await runTool(
+      'mmdebstrap',
+      [
+        `--variant=${ROOTFS_RECIPE.variant}`,
+        `--include=${ROOTFS_RECIPE.packages.join(',')}`,
+        ...[...ROOTFS_RECIPE.dpkgExcludes, ...ROOTFS_RECIPE.dpkgExcludesUnlessNeeded].map(
+          (path) => `--dpkgopt=path-exclude=${path}`,
+        ),
+        // An executable path is exec-ed directly with the root as $1: no shell involved.
+        `--customize-hook=${join(IMAGE_RECIPE_DIR, 'customize-rootfs.sh')}`,
+        ROOTFS_RECIPE.suite,
+        tree,
+        ...debianSources(),
+      ],
+      (line) => report('rootfs', line),
+    );
+
+    const releases = await readdir(join(tree, 'lib', 'modules'));
+    const kernelRelease = releases[0];
+    if (releases.length !== 1 || !kernelRelease) {
+      throw new ImageBuildError(`expected one kernel in the rootfs, found: ${releases.join(', ')}`);
+    }
+    report('rootfs', `kernel ${kernelRelease}`);
+    await extractKernel(join(tree, 'boot', `vmlinuz-${kernelRelease}`), join(partial, 'vmlinux'));
+    await copyFile(join(tree, 'bin', 'busybox'), join(partial, 'busybox'));
+    await chmod(join(partial, 'busybox'), 0o755);
+    await mkdir(join(partial, 'modules'));
+    const moduleDir = join(tree, 'lib', 'modules', kernelRelease, 'kernel');
+    for (const name of INITRAMFS_MODULES) {
+      const found = await findFile(moduleDir, `${name}.ko`);
+      if (!found) throw new ImageBuildError(`kernel module ${name}.ko not found in ${moduleDir}`);
+      await copyFile(found, join(partial, 'modules', `${name}.ko`));
+    }
+    // The kernel lives outside the root image; the guest never needs its own copy.
+    await rm(join(tree, 'boot'), { recursive: true, force: true });
+    await mkdir(join(tree, 'boot'));
+
+    const sizeMiB = Math.ceil((await duBytes(tree)) / (1024 * 1024) / 0.85) + 64;
+    report('rootfs', `mke2fs: ${sizeMiB} MiB ext4 image`);
+    await runTool('mke2fs', [
+      '-q',
+      '-t',
+      'ext4',
+      '-O',
+      '^has_journal',
+      '-m',
+      '0',
+      '-L',
+      'ebpf-lab',
+      '-d',
+      tree,
+      join(partial, 'rootfs.ext4'),
+      `${sizeMiB}M`,
+    ]);
+    await rm(tree, { recursive: true, force: true });
+    const manifest: RootfsManifest = { kernelRelease, builtAt: new Date().toISOString() };
+    await writeFile(join(partial, 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`);
+    await rm(rootfsDir(hash), { recursive: true, force: true });
+    await rename(partial, rootfsDir(hash));
+  } catch (error) {
+    await rm(partial, { recursive: true, force: true });
+    throw error;
+  }
+}
+
+async function buildInitramfs(
+  rootHash: string,
+  hash: string,
+  report: (stage: string, detail?: string) => void,
+) {
+  report('initramfs', 'busybox, virtio modules, agent');
+  const root = rootfsDir(rootHash);
+  const partial = join(imagesDir(), `initramfs-${hash}.partial-${process.pid}`);
+  const stage = join(partial, 'tree');
+  try {
+    for (const dir of ['bin', 'modules', 'proc', 'sys', 'dev', 'ro', 'rw', 'newroot']) {
+      await mkdir(join(stage, dir), { recursive: true });
+    }
+    await copyFile(join(root, 'busybox'), join(stage, 'bin', 'busybox'));
+    await chmod(join(stage, 'bin', 'busybox'), 0o755);
+    for (const name of INITRAMFS_MODULES) {
+      await copyFile(join(root, 'modules', `${name}.ko`), join(stage, 'modules', `${name}.ko`));
+    }
+    await copyFile(join(GUEST_DIR, 'initramfs-init.sh'), join(stage, 'init'));
+    await chmod(join(stage, 'init'), 0o755);
+    for (const [file, target] of GUEST_PAYLOAD) {
+      const dest = join(stage, 'payload', target);
+      await mkdir(join(dest, '..'), { recursive: true });
+      await copyFile(join(GUEST_DIR, file), dest);
+      await chmod(dest, (await stat(join(GUEST_DIR, file))).mode & 0o777);
+    }
+    await writeFile(
+      join(stage, 'payload', 'opt', 'ebpf-lab', 'protocol.json'),
+      JSON.stringify(protocolDescription()),
+    );
+    // Uncompressed on purpose: decompressing costs more boot time than reading a few MiB.
+    const files = await listTree(stage);
+    await runTool('cpio', ['--quiet', '-o', '-H', 'newc', '-F', join(partial, 'initramfs.cpio')], undefined, {
+      cwd: stage,
+      input: `${files.join('\n')}\n`,
+    });
+    await rename(join(partial, 'initramfs.cpio'), initramfsPath(hash));
+  } finally {
+    await rm(partial, { recursive: true, force: true });
+  }
+}
+
+/**
+ * The uncompressed kernel (ELF vmlinux) out of Debian's bzImage. qemu boots it directly through
+ * its PVH entry point, skipping the real-mode set-up and the decompressor: about 0.4 s of every
+ * boot under software emulation. Debian compresses its kernels with LZ4 (legacy frame).
+ */
+async function extractKernel(bzImage: string, vmlinux: string) {
+  const image = await readFile(bzImage);
+  const lz4Legacy = Buffer.from([0x02, 0x21, 0x4c, 0x18]);
+  const start = image.indexOf(lz4Legacy);
+  if (start < 0) throw new ImageBuildError(`${bzImage}: no LZ4 payload (is the kernel LZ4-compressed?)`);
+  const payload = join(vmlinux, '..', 'kernel.lz4');
+  await writeFile(payload, image.subarray(start));
+  // lz4 stops at the end of the compressed stream and ignores what bzImage appends after it.
+  await runTool('lz4', ['-d', '-f', '-q', payload, vmlinux]);
+  await rm(payload);
+  const file = await open(vmlinux);
+  const { buffer: elf } = await file.read(Buffer.alloc(4), 0, 4, 0).finally(() => file.close());
+  if (!elf.equals(Buffer.from([0x7f, 0x45, 0x4c, 0x46]))) {
+    throw new ImageBuildError(`${bzImage}: the decompressed kernel is not an ELF file`);
+  }
+}
+
+async function removeStalePartials() {
+  for (const entry of await readdir(imagesDir())) {
+    const match = /\.partial-(\d+)$/.exec(entry);
+    if (match && !isAlive(Number(match[1]))) {
+      await rm(join(imagesDir(), entry), { recursive: true, force: true });
+    }
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+async function findFile(dir: string, name: string): Promise<string | undefined> {
+  for (const entry of await readdir(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) {
+      const found = await findFile(path, name);
+      if (found) return found;
+    } else if (entry.name === name) {
+      return path;
+    }
+  }
+  return undefined;
+}
+
+/** Relative paths of everything under `dir`, parents before children (as cpio needs). */
+async function listTree(dir: string, prefix = '.'): Promise<string[]> {
+  const out: string[] = [];
+  for (const entry of await readdir(join(dir, prefix), { withFileTypes: true })) {
+    const path = `${prefix}/${entry.name}`;
+    out.push(path);
+    if (entry.isDirectory()) out.push(...(await listTree(dir, path)));
+  }
+  return out;
+}
+
+async function duBytes(dir: string): Promise<number> {
+  let output = '';
+  await runTool('du', ['-s', '-B1', dir], (line) => {
+    output = line;
+  });
+  return Number.parseInt(output, 10);
+}
+
+/** Runs a build tool with an argv array; each output line goes to `onLine`. */
+function runTool(
+  command: string,
+  args: string[],
+  onLine?: (line: string) => void,
+  options: { cwd?: string; input?: string } = {},
+): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { cwd: options.cwd, stdio: ['pipe', 'pipe', 'pipe'] });
+    const tail: string[] = [];
+    const onData = (chunk: Buffer) => {
+      for (const line of chunk.toString('utf8').split('\n')) {
+        const trimmed = line.trim();
+        if (!trimmed) continue;
+        tail.push(trimmed);
+        if (tail.length > 20) tail.shift();
+        onLine?.(trimmed);
+      }
+    };
+    child.stdout.on('data', onData);
+    child.stderr.on('data', onData);
+    child.on('error', (error) =>
+      reject(new ImageBuildError(`cannot run ${command}: ${error.message}`, { cause: error })),
+    );
+    child.on('close', (code, signal) => {
+      if (code === 0) return resolve();
+      reject(
+        new ImageBuildError(
+          `${command} failed (${signal ?? `exit ${code}`}):\n  ${tail.slice(-10).join('\n  ')}`,
+        ),
+      );
+    });
+    child.stdin.end(options.input ?? '');
+  });
+}

@@ -1,0 +1,103 @@
+/**
+ * What goes into the guest image, as data. The rootfs and the initramfs are cached separately,
+ * each keyed by a hash of its own recipe: editing the agent rebuilds a small initramfs in
+ * seconds, while the package set (a large download) is rebuilt only when it changes.
+ */
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { protocolDescription } from '../protocol/json-schema.js';
+import { GUEST_DIR, IMAGE_RECIPE_DIR } from '../paths.js';
+
+/** Bump to force a rebuild when the build procedure itself changes. */
+const BUILDER_VERSION = 2;
+
+export const ROOTFS_RECIPE = Object.freeze({
+  suite: 'bookworm',
+  variant: 'essential',
+  components: ['main'],
+  packages: [
+    // Debian's cloud kernel: kprobes, BTF, BPF LSM; virtio drivers as modules. The headers
+    // must be the same version: BCC compiles against them.
+    'linux-image-cloud-amd64',
+    'linux-headers-cloud-amd64',
+    // BCC, as the guide uses it, and the other tools lessons reach for.
+    'python3-bpfcc',
+    'bpfcc-tools',
+    'bpftrace',
+    'bpftool',
+    'tcpdump',
+    'iproute2',
+    'procps',
+    'bash',
+    'coreutils',
+    'sudo',
+    'kmod',
+    'less',
+    // The essential variant has no mount or init: busybox provides both (and the initramfs).
+    'busybox-static',
+  ],
+  // Documentation and translations are dead weight in a sandbox.
+  dpkgExcludes: ['/usr/share/man/*', '/usr/share/doc/*', '/usr/share/locale/*', '/usr/share/info/*'],
+  // The kernel's own initramfs is never used (the sandbox has its own), so skip building it.
+  dpkgExcludesUnlessNeeded: ['/etc/kernel/postinst.d/initramfs-tools'],
+});
+
+/** Kernel modules the initramfs loads, in dependency order. */
+export const INITRAMFS_MODULES = [
+  'virtio_ring',
+  'virtio',
+  'virtio_mmio',
+  'virtio_blk',
+  'virtio_console',
+  'overlay',
+] as const;
+
+/** Guest files copied into the initramfs payload: [file in runner/guest, path in the guest]. */
+export const GUEST_PAYLOAD: readonly (readonly [string, string])[] = [
+  ['inittab', 'etc/inittab'],
+  ['agent.py', 'opt/ebpf-lab/agent.py'],
+  ['bcc_worker.py', 'opt/ebpf-lab/bcc_worker.py'],
+  ['schema_check.py', 'opt/ebpf-lab/schema_check.py'],
+];
+
+export const DEBIAN_MIRROR_DEFAULT = 'http://deb.debian.org/debian';
+export const DEBIAN_SECURITY_MIRROR_DEFAULT = 'http://deb.debian.org/debian-security';
+
+export function debianSources(env: NodeJS.ProcessEnv = process.env): string[] {
+  const mirror = env.EBPF_LAB_DEBIAN_MIRROR || DEBIAN_MIRROR_DEFAULT;
+  const security = env.EBPF_LAB_DEBIAN_SECURITY_MIRROR || DEBIAN_SECURITY_MIRROR_DEFAULT;
+  const { suite, components } = ROOTFS_RECIPE;
+  return [
+    `deb ${mirror} ${suite} ${components.join(' ')}`,
+    `deb ${mirror} ${suite}-updates ${components.join(' ')}`,
+    `deb ${security} ${suite}-security ${components.join(' ')}`,
+  ];
+}
+
+function sha256(parts: (string | Buffer)[]): string {
+  const hash = createHash('sha256');
+  for (const part of parts) hash.update(part).update('\0');
+  return hash.digest('hex').slice(0, 16);
+}
+
+export function rootfsRecipeHash(): string {
+  return sha256([
+    String(BUILDER_VERSION),
+    JSON.stringify(ROOTFS_RECIPE),
+    readFileSync(join(IMAGE_RECIPE_DIR, 'customize-rootfs.sh')),
+  ]);
+}
+
+/** The initramfs depends on its rootfs (kernel modules, busybox) and on the agent's files. */
+export function initramfsRecipeHash(rootfsHash: string): string {
+  return sha256([
+    String(BUILDER_VERSION),
+    rootfsHash,
+    JSON.stringify(INITRAMFS_MODULES),
+    JSON.stringify(GUEST_PAYLOAD),
+    readFileSync(join(GUEST_DIR, 'initramfs-init.sh')),
+    ...GUEST_PAYLOAD.map(([file]) => readFileSync(join(GUEST_DIR, file))),
+    JSON.stringify(protocolDescription()),
+  ]);
+}

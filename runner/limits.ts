@@ -1,0 +1,64 @@
+/**
+ * Every bound the runner enforces, in one place. A limit that is hit produces a message that
+ * names the limit and its value (`limitMessage`), so a learner knows what stopped them.
+ */
+import type { RunLimits } from './protocol/messages.js';
+
+export interface Limit {
+  readonly value: number;
+  readonly unit: 'bytes' | 'ms' | 'lines' | 'lines/s' | 'MiB' | 'sandboxes';
+  readonly what: string;
+}
+
+export const LIMITS = Object.freeze({
+  sourceBytes: { value: 64 * 1024, unit: 'bytes', what: 'probe source size' },
+  maxRunMs: { value: 10 * 60_000, unit: 'ms', what: 'run time' },
+  compileTimeoutMs: { value: 120_000, unit: 'ms', what: 'compile and load time' },
+  maxTraceLines: { value: 20_000, unit: 'lines', what: 'trace output per run' },
+  maxTraceLinesPerSecond: { value: 2_000, unit: 'lines/s', what: 'trace output rate' },
+  maxTraceLineBytes: { value: 4096, unit: 'bytes', what: 'trace line length' },
+  execTimeoutMs: { value: 60_000, unit: 'ms', what: 'command run time' },
+  execOutputBytes: { value: 1024 * 1024, unit: 'bytes', what: 'command output' },
+  sandboxMemoryMiB: { value: 1024, unit: 'MiB', what: 'sandbox memory' },
+  bootTimeoutMs: { value: 60_000, unit: 'ms', what: 'sandbox boot time' },
+  kvmBootTimeoutMs: { value: 15_000, unit: 'ms', what: 'sandbox boot time with KVM' },
+  messageBytes: { value: 2 * 1024 * 1024, unit: 'bytes', what: 'protocol message size' },
+} as const satisfies Record<string, Limit>);
+
+export type LimitName = keyof typeof LIMITS;
+
+/** "Trace output per run limit reached: 20000 lines (maxTraceLines)." */
+export function limitMessage(name: LimitName, value: number = LIMITS[name].value): string {
+  const limit: Limit = LIMITS[name];
+  const what = limit.what.charAt(0).toUpperCase() + limit.what.slice(1);
+  return `${what} limit reached: ${formatLimitValue(value, limit.unit)} (${name}).`;
+}
+
+export function formatLimitValue(value: number, unit: Limit['unit']): string {
+  if (unit === 'bytes') {
+    if (value >= 1024 * 1024 && value % (1024 * 1024) === 0) return `${value / (1024 * 1024)} MiB`;
+    if (value >= 1024 && value % 1024 === 0) return `${value / 1024} KiB`;
+    return `${value} bytes`;
+  }
+  if (unit === 'ms') return value % 1000 === 0 ? `${value / 1000} s` : `${value} ms`;
+  return `${value} ${unit}`;
+}
+
+/** The per-run limits sent to the agent, with optional overrides (e.g. from a test). */
+export function runLimits(overrides: Partial<RunLimits> = {}): RunLimits {
+  return {
+    maxRunMs: LIMITS.maxRunMs.value,
+    compileTimeoutMs: LIMITS.compileTimeoutMs.value,
+    maxTraceLines: LIMITS.maxTraceLines.value,
+    maxTraceLinesPerSecond: LIMITS.maxTraceLinesPerSecond.value,
+    maxTraceLineBytes: LIMITS.maxTraceLineBytes.value,
+    ...overrides,
+  };
+}
+
+/** Refuse oversized learner source before it leaves the host. */
+export function checkSourceSize(source: string): string | undefined {
+  const bytes = Buffer.byteLength(source, 'utf8');
+  if (bytes <= LIMITS.sourceBytes.value) return undefined;
+  return `${limitMessage('sourceBytes')} The source is ${formatLimitValue(bytes, 'bytes')}.`;
+}

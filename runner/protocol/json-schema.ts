@@ -1,0 +1,15 @@
+/**
+ * The host messages as JSON Schema, generated from the zod declarations, so the Python guest
+ * agent validates against the same single source of truth. Written into the guest image.
+ */
+import { z } from 'zod';
+import { HostMessage, PROTOCOL_VERSION } from './messages.js';
+
+export interface ProtocolDescription {
+  protocolVersion: number;
+  hostMessage: unknown;
+}
+
+export function protocolDescription(): ProtocolDescription {
+  return { protocolVersion: PROTOCOL_VERSION, hostMessage: z.toJSONSchema(HostMessage) };
+}

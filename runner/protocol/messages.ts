@@ -1,0 +1,162 @@
+/**
+ * The host <-> guest-agent protocol, declared once.
+ *
+ * Every message is one JSON object with a `type`. Host messages go to the agent inside the
+ * sandbox; agent messages come back. The agent is untrusted (learner code runs as root beside
+ * it), so the host validates every agent message with these schemas before acting on it.
+ * The guest agent (Python, it must live next to BCC) validates host messages against the
+ * JSON Schema generated from these same declarations (see `json-schema.ts`).
+ */
+import { z } from 'zod';
+
+/** Bumped on any incompatible change; the handshake refuses a mismatch. */
+export const PROTOCOL_VERSION = 1;
+
+const id = z.string().min(1).max(64).describe('Correlates requests with their events.');
+const base64 = z.string().max(1 << 20).describe('Raw bytes, base64-encoded.');
+
+export const AttachKind = z.enum(['kprobe', 'kretprobe', 'tracepoint']);
+export type AttachKind = z.infer<typeof AttachKind>;
+
+export const AttachSpec = z
+  .strictObject({
+    kind: AttachKind,
+    target: z
+      .string()
+      .min(1)
+      .max(128)
+      .describe(
+        'kprobe/kretprobe: a syscall name (clone) or kernel function; tracepoint: category:event.',
+      ),
+    fn: z
+      .string()
+      .regex(/^[A-Za-z_][A-Za-z0-9_]*$/)
+      .max(128)
+      .optional()
+      .describe('The C function to attach; optional when the source has only one candidate.'),
+  })
+  .describe('Where to attach a probe function.');
+export type AttachSpec = z.infer<typeof AttachSpec>;
+
+/** Per-run limits the agent enforces in the guest; the host enforces them again. */
+export const RunLimits = z.strictObject({
+  maxRunMs: z.number().int().positive(),
+  compileTimeoutMs: z.number().int().positive(),
+  maxTraceLines: z.number().int().positive(),
+  maxTraceLinesPerSecond: z.number().int().positive(),
+  maxTraceLineBytes: z.number().int().positive(),
+});
+export type RunLimits = z.infer<typeof RunLimits>;
+
+// ---------------------------------------------------------------- host -> agent
+
+export const HostMessage = z.discriminatedUnion('type', [
+  z.strictObject({ type: z.literal('hello'), protocolVersion: z.number().int() }),
+  z.strictObject({ type: z.literal('ping'), id }),
+  z.strictObject({
+    type: z.literal('run'),
+    id,
+    source: z.string().max(1 << 20),
+    attach: z.array(AttachSpec).max(16),
+    limits: RunLimits,
+  }),
+  z.strictObject({ type: z.literal('stop'), id }),
+  z.strictObject({
+    type: z.literal('exec'),
+    id,
+    command: z.string().min(1).max(4096).describe('Run by a forking bash, as if typed.'),
+    timeoutMs: z.number().int().positive(),
+  }),
+  z.strictObject({
+    type: z.literal('shell-open'),
+    id,
+    cols: z.number().int().min(1).max(1000),
+    rows: z.number().int().min(1).max(1000),
+  }),
+  z.strictObject({ type: z.literal('shell-input'), id, data: base64 }),
+  z.strictObject({
+    type: z.literal('shell-resize'),
+    id,
+    cols: z.number().int().min(1).max(1000),
+    rows: z.number().int().min(1).max(1000),
+  }),
+  z.strictObject({ type: z.literal('shell-close'), id }),
+]);
+export type HostMessage = z.infer<typeof HostMessage>;
+
+// ---------------------------------------------------------------- agent -> host
+
+/** Why a run ended or failed, from the agent's point of view. */
+export const RunErrorKind = z.enum([
+  'compile', // clang rejected the source
+  'verifier', // the kernel's verifier rejected a program
+  'attach', // the attach target does not exist or cannot be used
+  'limit', // a run limit was hit
+  'internal', // the agent or BCC failed unexpectedly
+]);
+export type RunErrorKind = z.infer<typeof RunErrorKind>;
+
+export const RunStage = z.enum(['compiling', 'loading', 'attaching', 'attached']);
+export type RunStage = z.infer<typeof RunStage>;
+
+export const AttachedProbe = z.strictObject({
+  kind: AttachKind,
+  event: z.string().max(256).describe('What the kernel attached to, e.g. __x64_sys_clone.'),
+  fn: z.string().max(128),
+});
+export type AttachedProbe = z.infer<typeof AttachedProbe>;
+
+export const AgentMessage = z.discriminatedUnion('type', [
+  z.strictObject({
+    type: z.literal('ready'),
+    protocolVersion: z.number().int(),
+    kernel: z.string().max(256),
+    bcc: z.string().max(64).describe('BCC version, or empty until the BCC worker is warm.'),
+  }),
+  z.strictObject({ type: z.literal('pong'), id }),
+  z.strictObject({ type: z.literal('run-stage'), id, stage: RunStage, cached: z.boolean() }),
+  z.strictObject({ type: z.literal('run-attached'), id, probes: z.array(AttachedProbe).max(64) }),
+  z.strictObject({
+    type: z.literal('trace'),
+    id,
+    lines: z.array(z.string().max(8192)).max(1024).describe('Raw trace_pipe lines.'),
+    dropped: z.number().int().min(0).describe('Lines dropped by the rate limit since last batch.'),
+  }),
+  z.strictObject({
+    type: z.literal('run-error'),
+    id,
+    kind: RunErrorKind,
+    message: z.string().max(4096),
+    log: z.string().max(1 << 20).describe('Raw clang or verifier output, when there is one.'),
+  }),
+  z.strictObject({
+    type: z.literal('run-stopped'),
+    id,
+    reason: z.enum(['requested', 'limit', 'error', 'timeout']),
+  }),
+  z.strictObject({
+    type: z.literal('exec-output'),
+    id,
+    stream: z.enum(['stdout', 'stderr']),
+    data: base64,
+  }),
+  z.strictObject({
+    type: z.literal('exec-exit'),
+    id,
+    code: z.number().int().nullable(),
+    signal: z.string().max(32).nullable(),
+    timedOut: z.boolean(),
+  }),
+  z.strictObject({ type: z.literal('shell-output'), id, data: base64 }),
+  z.strictObject({ type: z.literal('shell-exit'), id, code: z.number().int().nullable() }),
+  z.strictObject({
+    type: z.literal('error'),
+    id: id.nullable(),
+    code: z.enum(['malformed', 'unknown-type', 'version', 'busy', 'not-found', 'internal']),
+    message: z.string().max(4096),
+  }),
+]);
+export type AgentMessage = z.infer<typeof AgentMessage>;
+
+/** One agent message narrowed by its `type`. */
+export type AgentMessageOf<T extends AgentMessage['type']> = Extract<AgentMessage, { type: T }>;

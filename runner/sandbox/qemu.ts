@@ -1,0 +1,271 @@
+/**
+ * The qemu microVM sandbox driver: boots the guest image with no network device, bounded memory
+ * and CPUs, and talks to the agent over a virtio-serial port backed by a private unix socket.
+ *
+ * A qemu must never outlive us: each is started under `setpriv --pdeathsig KILL` (the kernel
+ * kills it if this process dies, even by SIGKILL), killed on `process.exit`, and killed when
+ * stopped or when its boot times out.
+ */
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { connect, type Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { AgentConnection } from '../agent-connection.js';
+import { findImage, type GuestImage } from '../image/build.js';
+import { LIMITS } from '../limits.js';
+import { type Accel, chooseAccel } from './accel.js';
+import {
+  type Sandbox,
+  SandboxError,
+  type SandboxDriver,
+  type SandboxExit,
+  type SandboxStartOptions,
+} from './sandbox.js';
+
+/** Every sandbox qemu carries this in its command line, so stray ones can be found. */
+export const SANDBOX_PROCESS_NAME = 'ebpf-lab-sandbox';
+const AGENT_PORT_NAME = 'org.ebpf-lab.agent';
+const CONSOLE_TAIL_BYTES = 16 * 1024;
+
+export interface QemuOptions {
+  image: GuestImage;
+  accel: Accel;
+  memoryMiB: number;
+  cpus: number;
+  agentSocket: string;
+}
+
+export function qemuArgs(o: QemuOptions): string[] {
+  return [
+    '-name',
+    `${SANDBOX_PROCESS_NAME},process=${SANDBOX_PROCESS_NAME}`,
+    '-M',
+    'microvm',
+    '-accel',
+    o.accel,
+    '-cpu',
+    o.accel === 'kvm' ? 'host' : 'max',
+    '-m',
+    String(o.memoryMiB),
+    '-smp',
+    String(o.cpus),
+    '-nic',
+    'none',
+    '-kernel',
+    o.image.kernel,
+    '-initrd',
+    o.image.initramfs,
+    '-append',
+    'console=ttyS0 quiet panic=-1',
+    '-drive',
+    `id=root,file=${o.image.rootfs},format=raw,if=none,readonly=on`,
+    '-device',
+    'virtio-blk-device,drive=root',
+    '-device',
+    'virtio-serial-device',
+    '-chardev',
+    `socket,id=agent,path=${o.agentSocket},server=on,wait=off`,
+    '-device',
+    `virtserialport,chardev=agent,name=${AGENT_PORT_NAME}`,
+    '-display',
+    'none',
+    '-serial',
+    'stdio',
+    '-monitor',
+    'none',
+    '-no-reboot',
+  ];
+}
+
+const live = new Set<ChildProcess>();
+process.on('exit', () => {
+  for (const child of live) child.kill('SIGKILL');
+});
+
+const hasSetpriv = spawnSync('setpriv', ['--help'], { stdio: 'ignore' }).status === 0;
+
+export interface QemuDriverOptions {
+  image?: GuestImage;
+  accel?: Accel;
+  memoryMiB?: number;
+  cpus?: number;
+}
+
+export class QemuSandboxDriver implements SandboxDriver {
+  readonly name = 'qemu';
+
+  constructor(private readonly options: QemuDriverOptions = {}) {}
+
+  async start(options: SandboxStartOptions = {}): Promise<Sandbox> {
+    const image = this.options.image ?? (await findImage());
+    if (!image) {
+      throw new SandboxError(
+        'The guest image is not built: run `ebpf-lab image build` (npm start and npm test do it for you).',
+      );
+    }
+    const choice = this.options.accel
+      ? { accel: this.options.accel, reason: 'chosen by the caller' }
+      : chooseAccel();
+    const boot = (accel: Accel, timeoutMs: number) =>
+      QemuSandbox.boot(
+        {
+          image,
+          accel,
+          memoryMiB: this.options.memoryMiB ?? LIMITS.sandboxMemoryMiB.value,
+          cpus: this.options.cpus ?? 2,
+        },
+        timeoutMs,
+        options,
+      );
+    options.onProgress?.(`booting the sandbox (${choice.accel}: ${choice.reason})`);
+    if (choice.accel === 'kvm') {
+      try {
+        return await boot('kvm', LIMITS.kvmBootTimeoutMs.value);
+      } catch (error) {
+        if (options.signal?.aborted) throw error;
+        options.onProgress?.(
+          `KVM boot failed (${(error as Error).message.split('\n')[0]}); falling back to software emulation`,
+        );
+      }
+    }
+    return boot('tcg', LIMITS.bootTimeoutMs.value);
+  }
+}
+
+class QemuSandbox implements Sandbox {
+  private stopping = false;
+  private consoleTail = '';
+  readonly exited: Promise<SandboxExit>;
+  kernel = '';
+  bootMs = 0;
+
+  private constructor(
+    readonly mode: Accel,
+    private readonly child: ChildProcess,
+    private readonly dir: string,
+    private socket: Socket | undefined = undefined,
+    private connection: AgentConnection | undefined = undefined,
+  ) {
+    live.add(child);
+    const onConsole = (chunk: Buffer) => {
+      this.consoleTail = (this.consoleTail + chunk.toString('utf8')).slice(-CONSOLE_TAIL_BYTES);
+    };
+    child.stdout?.on('data', onConsole);
+    child.stderr?.on('data', onConsole);
+    this.exited = new Promise((resolve) => {
+      child.on('exit', (code, signal) => {
+        live.delete(child);
+        rmSync(this.dir, { recursive: true, force: true });
+        const how = signal ? `killed by ${signal}` : `exited with code ${code}`;
+        const reason = this.stopping ? 'stopped' : 'crashed';
+        this.connection?.close(`the sandbox ${how}`);
+        this.socket?.destroy();
+        resolve({ reason, detail: `qemu ${how}` });
+      });
+    });
+  }
+
+  get agent(): AgentConnection {
+    if (!this.connection) throw new SandboxError('the sandbox is not connected yet');
+    return this.connection;
+  }
+
+  get isAlive(): boolean {
+    return this.child.exitCode === null && this.child.signalCode === null && !this.stopping;
+  }
+
+  get pid(): number | undefined {
+    return this.child.pid;
+  }
+
+  /** The last lines the guest printed on its console: for diagnosing a failed boot. */
+  get console(): string {
+    return this.consoleTail;
+  }
+
+  static async boot(
+    config: Omit<QemuOptions, 'agentSocket'>,
+    timeoutMs: number,
+    options: SandboxStartOptions,
+  ): Promise<QemuSandbox> {
+    const started = performance.now();
+    const dir = mkdtempSync(join(tmpdir(), 'ebpf-lab-sandbox-'));
+    const agentSocket = join(dir, 'agent.sock');
+    const args = qemuArgs({ ...config, agentSocket });
+    const [command, argv] = hasSetpriv
+      ? ['setpriv', ['--pdeathsig', 'KILL', '--', 'qemu-system-x86_64', ...args]]
+      : ['qemu-system-x86_64', args];
+    const child = spawn(command, argv as string[], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const sandbox = new QemuSandbox(config.accel, child, dir);
+    const spawnError = new Promise<never>((_, reject) =>
+      child.on('error', (error) =>
+        reject(new SandboxError(`cannot start qemu-system-x86_64: ${error.message}`)),
+      ),
+    );
+    const died = sandbox.exited.then((exit) => {
+      throw new SandboxError(`the sandbox did not boot: ${exit.detail}\n${sandbox.consoleTail}`);
+    });
+    const aborted = new Promise<never>((_, reject) =>
+      options.signal?.addEventListener('abort', () => reject(new SandboxError('boot cancelled'))),
+    );
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () =>
+          reject(
+            new SandboxError(
+              `the sandbox did not become ready within ${timeoutMs / 1000} s (${config.accel})\n${sandbox.consoleTail}`,
+            ),
+          ),
+        timeoutMs,
+      );
+    });
+    try {
+      await Promise.race([sandbox.connect(agentSocket, timeoutMs), spawnError, died, aborted, timedOut]);
+      const ready = await Promise.race([
+        sandbox.agent.handshake(timeoutMs),
+        spawnError,
+        died,
+        aborted,
+        timedOut,
+      ]);
+      sandbox.kernel = ready.kernel;
+      sandbox.bootMs = Math.round(performance.now() - started);
+      return sandbox;
+    } catch (error) {
+      await sandbox.stop();
+      throw error;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** qemu creates the socket a moment after it starts: retry until it accepts. */
+  private async connect(path: string, timeoutMs: number): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      try {
+        this.socket = await new Promise<Socket>((resolve, reject) => {
+          const socket = connect(path);
+          socket.once('connect', () => resolve(socket));
+          socket.once('error', reject);
+        });
+        this.connection = new AgentConnection(this.socket, this.socket);
+        return;
+      } catch (error) {
+        if (!this.isAlive || Date.now() > deadline) throw error;
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+    }
+  }
+
+  async stop(): Promise<void> {
+    if (this.child.exitCode === null && this.child.signalCode === null) {
+      this.stopping = true;
+      // The guest is stateless (read-only image, tmpfs overlay): nothing to shut down cleanly.
+      this.child.kill('SIGKILL');
+    }
+    await this.exited;
+  }
+}

@@ -1,0 +1,38 @@
+/**
+ * The boundary between the app and wherever probes run. The app depends only on this; drivers
+ * (qemu microVM now; local and vagrant later) implement it and all speak the same protocol.
+ */
+import type { AgentConnection } from '../agent-connection.js';
+
+export type SandboxMode = 'kvm' | 'tcg' | 'local';
+
+export interface SandboxExit {
+  /** `stopped`: we stopped it; `crashed`: it died on its own (or was killed by someone else). */
+  reason: 'stopped' | 'crashed';
+  detail: string;
+}
+
+export interface Sandbox {
+  readonly mode: SandboxMode;
+  readonly agent: AgentConnection;
+  /** Kernel release inside the sandbox. */
+  readonly kernel: string;
+  /** Power-on to agent ready, in ms. */
+  readonly bootMs: number;
+  readonly exited: Promise<SandboxExit>;
+  readonly isAlive: boolean;
+  stop(): Promise<void>;
+}
+
+export interface SandboxStartOptions {
+  signal?: AbortSignal;
+  onProgress?: (text: string) => void;
+}
+
+export interface SandboxDriver {
+  readonly name: string;
+  start(options?: SandboxStartOptions): Promise<Sandbox>;
+}
+
+/** The sandbox could not start, or died: never the learner's fault. */
+export class SandboxError extends Error {}

@@ -1,0 +1,176 @@
+// What `npm test` runs: set-up, lint, typecheck, vitest, then a check that no qemu sandbox
+// outlived the run. Prints a summary per suite and, as the very last line, `N passed, N failed`
+// (vitest tests, plus one each for lint, typecheck and the orphan check). Exits 0 only when
+// nothing failed. Extra arguments go to vitest: `npm test -- runner/protocol`.
+//
+// Plain Node ESM with built-ins only, like setup.mjs.
+
+import { readdirSync, readFileSync, rmSync } from 'node:fs';
+import path from 'node:path';
+import { npmBin, ROOT, runInherit, setup } from './setup.mjs';
+
+/** qemu is started with `-name ebpf-lab-sandbox,...`; any argv entry with this prefix marks one. */
+const SANDBOX_MARK = 'ebpf-lab-sandbox';
+const VITEST_JSON = 'test-results/vitest.json';
+
+const results = [];
+
+function record(name, passed, failed, detail) {
+  results.push({ name, passed, failed, detail });
+}
+
+function heading(text) {
+  console.log(`\n[test] ${text}`);
+}
+
+function describeExit({ code, signal }) {
+  return signal ? `killed by ${signal}` : `exit code ${code}`;
+}
+
+/** A command that counts as one test: passed when it exits 0. */
+async function commandSuite(name, cmd, args) {
+  heading(`${name}: ${[path.relative(ROOT, cmd), ...args].join(' ')}`);
+  try {
+    const exit = await runInherit(cmd, args);
+    if (exit.code === 0) record(name, 1, 0, 'passed');
+    else record(name, 0, 1, `failed (${describeExit(exit)})`);
+  } catch (err) {
+    record(name, 0, 1, `failed (${err.message})`);
+  }
+}
+
+async function vitestSuite(extraArgs) {
+  const args = [
+    'run',
+    '--reporter=default',
+    '--reporter=json',
+    `--outputFile.json=${VITEST_JSON}`,
+    ...extraArgs,
+  ];
+  heading(`vitest: node_modules/.bin/vitest ${args.join(' ')}`);
+  const jsonPath = path.join(ROOT, VITEST_JSON);
+  rmSync(jsonPath, { force: true });
+  let exit;
+  try {
+    exit = await runInherit(npmBin('vitest'), args);
+  } catch (err) {
+    record('vitest', 0, 1, `crashed (${err.message}); counted as 1 failed`);
+    return;
+  }
+  let report;
+  try {
+    report = JSON.parse(readFileSync(jsonPath, 'utf8'));
+  } catch (err) {
+    const why = err.code === 'ENOENT' ? `${VITEST_JSON} was not written` : err.message;
+    record('vitest', 0, 1, `crashed (${describeExit(exit)}, ${why}); counted as 1 failed`);
+    return;
+  }
+  const passed = Number(report.numPassedTests) || 0;
+  let failed = Number(report.numFailedTests) || 0;
+  const notes = [];
+  // A test file that fails to load fails its suite without failing any test: count each one.
+  const loadFailures = (report.testResults ?? []).filter(
+    (file) =>
+      file.status === 'failed' && !(file.assertionResults ?? []).some((t) => t.status === 'failed'),
+  );
+  if (loadFailures.length > 0) {
+    failed += loadFailures.length;
+    const files = loadFailures.map((file) => path.relative(ROOT, file.name)).join(', ');
+    notes.push(`${loadFailures.length} file(s) failed outside any test: ${files}`);
+  }
+  // Anything else that makes vitest fail (no test files, unhandled errors) counts as one.
+  if (exit.code !== 0 && failed === 0) {
+    failed = 1;
+    notes.push(`vitest failed (${describeExit(exit)}) with no failed test; counted as 1 failed`);
+  }
+  const detail = [`${passed} passed, ${failed} failed`, ...notes].join('; ');
+  record('vitest', passed, failed, detail);
+}
+
+/** pid → argv of every process we can read, from /proc/<pid>/cmdline. */
+function listProcesses() {
+  const procs = new Map();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const raw = readFileSync(`/proc/${entry}/cmdline`, 'utf8');
+      const argv = raw.split('\0');
+      if (argv.at(-1) === '') argv.pop();
+      procs.set(Number(entry), argv);
+    } catch {
+      // exited meanwhile, or not ours to read
+    }
+  }
+  return procs;
+}
+
+/** This process and its ancestors: their argv may hold the marker (e.g. a vitest filter). */
+function selfAndAncestors() {
+  const pids = new Set();
+  let pid = process.pid;
+  while (pid > 1 && !pids.has(pid)) {
+    pids.add(pid);
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      // Field 4 (ppid) follows the parenthesised command name, which may contain spaces.
+      pid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+    } catch {
+      break;
+    }
+  }
+  return pids;
+}
+
+function orphanCheck() {
+  heading(`orphan check: no process with an argument starting with '${SANDBOX_MARK}'`);
+  const skip = selfAndAncestors();
+  const orphans = [...listProcesses()].filter(
+    ([pid, argv]) => !skip.has(pid) && argv.some((arg) => arg.startsWith(SANDBOX_MARK)),
+  );
+  if (orphans.length === 0) {
+    console.log('none found');
+    record('orphan check', 1, 0, 'passed (no sandbox process left)');
+    return;
+  }
+  console.log(`${orphans.length} sandbox process(es) survived the run; killing them (SIGKILL):`);
+  for (const [pid, argv] of orphans) {
+    let outcome = 'killed';
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch (err) {
+      outcome =
+        err.code === 'ESRCH' ? 'already gone' : `could not kill: ${err.code ?? err.message}`;
+    }
+    console.log(`  pid ${pid} (${outcome}): ${argv.join(' ')}`);
+  }
+  const pids = orphans.map(([pid]) => pid).join(', ');
+  record('orphan check', 0, 1, `failed (sandbox process(es) left running: pid ${pids})`);
+}
+
+function summarize() {
+  console.log('\n[test] summary');
+  const width = Math.max(...results.map((r) => r.name.length));
+  for (const r of results) console.log(`  ${r.name.padEnd(width)}  ${r.detail}`);
+  const passed = results.reduce((sum, r) => sum + r.passed, 0);
+  const failed = results.reduce((sum, r) => sum + r.failed, 0);
+  console.log(`${passed} passed, ${failed} failed`);
+  process.exitCode = failed === 0 ? 0 : 1;
+}
+
+async function main() {
+  try {
+    await setup();
+  } catch (err) {
+    console.error(err instanceof Error ? err.message : String(err));
+    record('setup', 0, 1, 'failed; nothing else was run');
+    summarize();
+    return;
+  }
+  await commandSuite('lint', npmBin('biome'), ['check', '.']);
+  await commandSuite('typecheck', npmBin('tsc'), ['-p', 'tsconfig.json', '--noEmit']);
+  await vitestSuite(process.argv.slice(2));
+  orphanCheck();
+  summarize();
+}
+
+await main();
