@@ -17,7 +17,8 @@ export async function imageCommand(args: string[]): Promise<number> {
     const { values } = parseArgs({ args: rest, options: { force: { type: 'boolean' } } });
     const image = await buildImage({
       force: values.force,
-      onProgress: (p) => progressLine('image', p.detail ? `${p.stage}: ${p.detail}` : p.stage, p.elapsedMs),
+      onProgress: (p) =>
+        progressLine('image', p.detail ? `${p.stage}: ${p.detail}` : p.stage, p.elapsedMs),
     });
     process.stdout.write(`guest image ready: ${image.id} (kernel ${image.kernelRelease})\n`);
     return 0;

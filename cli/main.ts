@@ -2,7 +2,10 @@
  * The `ebpf-lab` command line. Exit codes: 0 ok; 1 the probe was rejected (compile or verifier
  * error); 2 usage; 3 sandbox or set-up failure.
  */
+
+import { BENCH_USAGE } from './bench.js';
 import { IMAGE_USAGE, imageCommand } from './image.js';
+import { RUN_USAGE } from './run.js';
 import { UsageError } from './usage.js';
 
 const USAGE = `Usage: ebpf-lab <command> [options]
@@ -43,13 +46,21 @@ async function main(argv: string[]): Promise<number> {
     return 2;
   }
   if (args.includes('--help') || args.includes('-h')) {
-    process.stdout.write(`${name === 'image' ? IMAGE_USAGE : USAGE}\n`);
+    const usage: Record<string, string> = {
+      image: IMAGE_USAGE,
+      run: RUN_USAGE,
+      bench: BENCH_USAGE,
+    };
+    process.stdout.write(`${usage[name] ?? USAGE}\n`);
     return 0;
   }
   try {
     return await (await load())(args);
   } catch (error) {
-    if (error instanceof UsageError || (error as NodeJS.ErrnoException).code?.startsWith('ERR_PARSE_ARGS')) {
+    if (
+      error instanceof UsageError ||
+      (error as NodeJS.ErrnoException).code?.startsWith('ERR_PARSE_ARGS')
+    ) {
       process.stderr.write(`ebpf-lab ${name}: ${(error as Error).message}\n`);
       return 2;
     }

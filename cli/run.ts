@@ -1,1 +1,311 @@
-export const runCommand = async () => 2;
+/**
+ * `ebpf-lab run FILE.c`: boot a sandbox, compile, load and attach the probe there, optionally
+ * trigger it with a command, and print the trace lines. Results go to stdout (plain text or one
+ * JSON event per line); progress goes to stderr.
+ */
+import { readFile } from 'node:fs/promises';
+import { basename } from 'node:path';
+import { parseArgs } from 'node:util';
+import { parseAttachSpec } from '../runner/probe/attach-spec.js';
+import { formatDiagnostic } from '../runner/probe/diagnostics.js';
+import {
+  type ProbeError,
+  ProbeRun,
+  ProbeRunError,
+  type ProbeRunEvent,
+  type StopReason,
+} from '../runner/probe/probe-run.js';
+import { formatTraceLine } from '../runner/probe/trace-line.js';
+import { execInSandbox } from '../runner/sandbox/exec.js';
+import { QemuSandboxDriver } from '../runner/sandbox/qemu.js';
+import { type Sandbox, SandboxError } from '../runner/sandbox/sandbox.js';
+import { progressLine } from './progress.js';
+import { UsageError } from './usage.js';
+
+export const RUN_USAGE = `Usage: ebpf-lab run FILE.c [options]
+
+Compile, load and attach FILE.c in a fresh sandbox VM and print its trace output.
+
+Options:
+  --attach KIND:TARGET[=FN]  Where to attach (repeatable). KIND is kprobe, kretprobe or
+                             tracepoint; TARGET a syscall name (clone), a kernel function
+                             (do_sys_openat2) or CATEGORY:EVENT for tracepoints; FN the C
+                             function, needed only when the source has several. Optional when
+                             the source uses BCC's kprobe__/kretprobe__/TRACEPOINT_PROBE names.
+  --trigger CMD              Run CMD in the sandbox once attached, as a shell runs a typed
+                             command (bash forks, then execs), e.g. --trigger 'ls /'.
+  --duration S               Keep collecting for S seconds after the trigger ends (default 1),
+                             or after attaching when there is no trigger (default 10).
+  --timeout S                Give up after S seconds in all, boot included (default 300).
+  --json                     Print one JSON event per line on stdout instead of text.
+
+Exit codes: 0 ok; 1 the probe was rejected or stopped (compile, verifier or attach error, a
+limit); 2 usage; 3 sandbox failure or timeout.
+
+Example:
+  ebpf-lab run hello_world.c --attach kprobe:clone --trigger 'ls /'`;
+
+const EXIT_OK = 0;
+const EXIT_PROBE = 1;
+const EXIT_SANDBOX = 3;
+
+interface RunOptions {
+  file: string;
+  attach: ReturnType<typeof parseAttachSpec>[];
+  trigger: string | undefined;
+  durationMs: number;
+  timeoutMs: number;
+  json: boolean;
+}
+
+function seconds(name: string, text: string | undefined, fallback: number): number {
+  if (text === undefined) return fallback * 1000;
+  const value = Number(text);
+  if (!Number.isFinite(value) || value < 0) {
+    throw new UsageError(`--${name} must be a number of seconds, got "${text}"`);
+  }
+  return value * 1000;
+}
+
+export function parseRunArgs(args: string[]): RunOptions {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: {
+      attach: { type: 'string', multiple: true },
+      trigger: { type: 'string' },
+      duration: { type: 'string' },
+      timeout: { type: 'string' },
+      json: { type: 'boolean' },
+    },
+  });
+  const [file, ...extra] = positionals;
+  if (!file) throw new UsageError(`no probe file given\n\n${RUN_USAGE}`);
+  if (extra.length > 0) throw new UsageError(`unexpected arguments: ${extra.join(' ')}`);
+  let attach: RunOptions['attach'];
+  try {
+    attach = (values.attach ?? []).map(parseAttachSpec);
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+  const trigger = values.trigger;
+  if (trigger !== undefined && trigger.trim() === '') throw new UsageError('--trigger is empty');
+  return {
+    file,
+    attach,
+    trigger,
+    durationMs: seconds('duration', values.duration, trigger ? 1 : 10),
+    timeoutMs: seconds('timeout', values.timeout, 300),
+    json: values.json ?? false,
+  };
+}
+
+/** Where results and progress go: text for people or JSON events for programs. */
+class Output {
+  constructor(
+    private readonly json: boolean,
+    private readonly fileName: string,
+  ) {}
+
+  event(name: string, fields: Record<string, unknown>): void {
+    if (this.json) process.stdout.write(`${JSON.stringify({ event: name, ...fields })}\n`);
+  }
+
+  progress(text: string): void {
+    if (this.json) this.event('progress', { text });
+    else progressLine('run', text);
+  }
+
+  runEvent(event: ProbeRunEvent): void {
+    switch (event.type) {
+      case 'stage':
+        this.event('stage', { stage: event.stage, cached: event.cached });
+        if (!this.json && event.stage !== 'attached') {
+          progressLine('run', event.cached ? `${event.stage} (cached program)` : event.stage);
+        }
+        break;
+      case 'attached':
+        this.event('attached', { probes: event.probes });
+        if (!this.json) {
+          for (const p of event.probes)
+            progressLine('run', `attached ${p.fn} to ${p.kind} ${p.event}`);
+        }
+        break;
+      case 'warnings':
+        this.event('warnings', {
+          diagnostics: event.diagnostics.map((d) => ({ file: this.fileName, ...d })),
+        });
+        if (!this.json) {
+          const text = event.diagnostics.map((d) => formatDiagnostic(this.fileName, d)).join('\n');
+          process.stderr.write(`${text}\n`);
+        }
+        break;
+      case 'trace':
+        if (this.json) this.event('trace', { ...event.parsed, raw: event.raw });
+        else process.stdout.write(`${event.parsed ? formatTraceLine(event.parsed) : event.raw}\n`);
+        break;
+      case 'dropped':
+        this.event('dropped', { count: event.count });
+        if (!this.json)
+          progressLine('run', `${event.count} trace line(s) dropped by the rate limit`);
+        break;
+      case 'error':
+        this.error(event.error);
+        break;
+      case 'stopped':
+        break;
+    }
+  }
+
+  error(error: ProbeError): void {
+    if (this.json) {
+      this.event('error', {
+        kind: error.kind,
+        message: error.message,
+        diagnostics: error.diagnostics.map((d) => ({ file: this.fileName, ...d })),
+        verifier: error.verifier,
+        log: error.log,
+      });
+      return;
+    }
+    const lines: string[] = [];
+    if (error.kind === 'compile' && error.diagnostics.length > 0) {
+      for (const d of error.diagnostics) lines.push(formatDiagnostic(this.fileName, d));
+    } else if (error.kind === 'verifier' && error.verifier) {
+      const v = error.verifier;
+      const where = v.line ? `${this.fileName}:${v.line}:1` : this.fileName;
+      lines.push(`${where}: error: the kernel verifier rejected the program: ${v.summary}`);
+      if (v.sourceText) lines.push(`    ${v.sourceText}`);
+      lines.push(`  why: ${v.explanation}`);
+      lines.push('  verifier log (last lines):');
+      for (const l of error.log.trimEnd().split('\n').slice(-15)) lines.push(`    ${l}`);
+    } else {
+      lines.push(`${this.fileName}: ${error.kind} error: ${error.message}`);
+      if (error.log.trim()) lines.push(error.log.trimEnd());
+    }
+    process.stderr.write(`${lines.join('\n')}\n`);
+  }
+}
+
+function exitCodeFor(error: ProbeError): number {
+  return error.kind === 'sandbox' || error.kind === 'internal' ? EXIT_SANDBOX : EXIT_PROBE;
+}
+
+export async function runCommand(args: string[]): Promise<number> {
+  const options = parseRunArgs(args);
+  let source: string;
+  try {
+    source = await readFile(options.file, 'utf8');
+  } catch (error) {
+    throw new UsageError(`cannot read ${options.file}: ${(error as Error).message}`);
+  }
+  const output = new Output(options.json, basename(options.file));
+  const abort = new AbortController();
+  const timer = setTimeout(() => abort.abort(new Error('timeout')), options.timeoutMs);
+  const onSigint = () => abort.abort(new Error('interrupted'));
+  process.once('SIGINT', onSigint);
+  process.once('SIGTERM', onSigint);
+  let sandbox: Sandbox | undefined;
+  try {
+    sandbox = await new QemuSandboxDriver().start({
+      signal: abort.signal,
+      onProgress: (text) => output.progress(text),
+    });
+    output.event('sandbox', { mode: sandbox.mode, kernel: sandbox.kernel, bootMs: sandbox.bootMs });
+    if (!options.json) {
+      progressLine(
+        'run',
+        `sandbox ready (${sandbox.mode}, kernel ${sandbox.kernel})`,
+        sandbox.bootMs,
+      );
+    }
+    return await runProbe(sandbox, source, options, output, abort.signal);
+  } catch (error) {
+    if (abort.signal.aborted) return interrupted(abort.signal.reason, options, output);
+    if (error instanceof SandboxError) {
+      output.error({ kind: 'sandbox', message: error.message, log: '', diagnostics: [] });
+      return EXIT_SANDBOX;
+    }
+    throw error;
+  } finally {
+    clearTimeout(timer);
+    process.off('SIGINT', onSigint);
+    process.off('SIGTERM', onSigint);
+    await sandbox?.stop();
+  }
+}
+
+function interrupted(reason: unknown, options: RunOptions, output: Output): number {
+  if ((reason as Error)?.message === 'interrupted') {
+    output.progress('interrupted; sandbox stopped');
+    return EXIT_OK;
+  }
+  output.error({
+    kind: 'sandbox',
+    message: `timed out after ${options.timeoutMs / 1000} s (--timeout)`,
+    log: '',
+    diagnostics: [],
+  });
+  return EXIT_SANDBOX;
+}
+
+async function runProbe(
+  sandbox: Sandbox,
+  source: string,
+  options: RunOptions,
+  output: Output,
+  signal: AbortSignal,
+): Promise<number> {
+  let lines = 0;
+  const run = ProbeRun.start(sandbox.agent, { source, attach: options.attach }, (event) => {
+    if (event.type === 'trace') lines++;
+    output.runEvent(event);
+  });
+  const aborted = new Promise<never>((_, reject) => {
+    if (signal.aborted) reject(signal.reason);
+    signal.addEventListener('abort', () => reject(signal.reason), { once: true });
+  });
+  aborted.catch(() => {});
+  try {
+    await Promise.race([run.attached, aborted]);
+  } catch (error) {
+    if (error instanceof ProbeRunError) return exitCodeFor(error.error);
+    throw error;
+  }
+
+  if (options.trigger) {
+    output.progress(`trigger: ${options.trigger}`);
+    const result = await Promise.race([
+      execInSandbox(sandbox.agent, options.trigger, {
+        signal,
+        onOutput: options.json
+          ? undefined
+          : (_stream, text) => process.stderr.write(text.replace(/^(?=.)/gm, '  | ')),
+      }),
+      aborted,
+    ]);
+    output.event('trigger', { command: options.trigger, ...result });
+    if (!options.json && result.code !== 0) {
+      const how = result.timedOut ? 'timed out' : `exited with ${result.code ?? result.signal}`;
+      progressLine('run', `trigger ${how}`);
+    }
+  }
+
+  const stopReason = await Promise.race([
+    run.done,
+    new Promise<'elapsed'>((resolve) => setTimeout(() => resolve('elapsed'), options.durationMs)),
+    aborted,
+  ]).catch((error: unknown) => {
+    if (signal.aborted) return undefined;
+    throw error;
+  });
+  const reason: StopReason =
+    stopReason === 'elapsed' || stopReason === undefined ? await run.stop() : stopReason;
+  output.event('stopped', { reason, lines });
+  if (!options.json) {
+    const hint = lines === 0 ? ': nothing fired the probe (try --trigger "ls /")' : '';
+    progressLine('run', `stopped (${reason}), ${lines} trace line(s)${hint}`);
+  }
+  if (signal.aborted) return interrupted(signal.reason, options, output);
+  return run.error ? exitCodeFor(run.error) : EXIT_OK;
+}

@@ -93,7 +93,10 @@ export class AgentConnection {
     hello();
     const timer = setInterval(hello, 500);
     try {
-      const ready = await Promise.race([this.waitFor('ready', () => true, timeoutMs), versionError]);
+      const ready = await Promise.race([
+        this.waitFor('ready', () => true, timeoutMs),
+        versionError,
+      ]);
       if (ready.protocolVersion !== PROTOCOL_VERSION) {
         throw new Error(
           `the guest agent speaks protocol ${ready.protocolVersion}, the host ${PROTOCOL_VERSION}: rebuild the image`,

@@ -10,7 +10,7 @@ export interface Limit {
   readonly what: string;
 }
 
-export const LIMITS = Object.freeze({
+const limits = {
   sourceBytes: { value: 64 * 1024, unit: 'bytes', what: 'probe source size' },
   maxRunMs: { value: 10 * 60_000, unit: 'ms', what: 'run time' },
   compileTimeoutMs: { value: 120_000, unit: 'ms', what: 'compile and load time' },
@@ -23,7 +23,12 @@ export const LIMITS = Object.freeze({
   bootTimeoutMs: { value: 60_000, unit: 'ms', what: 'sandbox boot time' },
   kvmBootTimeoutMs: { value: 15_000, unit: 'ms', what: 'sandbox boot time with KVM' },
   messageBytes: { value: 2 * 1024 * 1024, unit: 'bytes', what: 'protocol message size' },
-} as const satisfies Record<string, Limit>);
+} as const satisfies Record<string, Limit>;
+
+/** Deeply frozen: a limit is never changed at run time, only overridden per run. */
+export const LIMITS: typeof limits = Object.freeze(
+  Object.fromEntries(Object.entries(limits).map(([k, v]) => [k, Object.freeze({ ...v })])),
+) as typeof limits;
 
 export type LimitName = keyof typeof LIMITS;
 

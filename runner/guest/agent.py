@@ -271,14 +271,16 @@ class Shell:
             pass
 
 
-def run_command(channel, message):
-    """Runs a command the way an interactive shell runs a typed one: bash forks, then execs."""
+def run_command(channel, message, running):
+    """Runs a command the way an interactive shell runs a typed one: bash forks, then execs.
+    `running` maps exec ids to their processes while they run, so `exec-kill` can find them."""
     proc = subprocess.Popen(
         ['/bin/bash', '--noprofile', '--norc', '-s'],
         stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
         cwd='/root' if os.path.isdir('/root') else '/', env=dict(SHELL_ENV, TERM='dumb'),
         start_new_session=True,
     )
+    running[message['id']] = proc
     budget = [EXEC_OUTPUT_CAP]
 
     def pump(stream, name):
@@ -309,6 +311,7 @@ def run_command(channel, message):
     proc.wait()
     for t in pumps:
         t.join()
+    running.pop(message['id'], None)
     code = proc.returncode
     channel.send({'type': 'exec-exit', 'id': message['id'],
                   'code': code if code >= 0 else None,
@@ -321,6 +324,7 @@ class Agent:
         self.channel = channel
         self.worker = Worker(channel)
         self.shells = {}
+        self.execs = {}
         self.said_ready = False
 
     def error(self, message_id, code, text):
@@ -371,7 +375,19 @@ class Agent:
         self.worker.send(message)
 
     def on_exec(self, message):
-        threading.Thread(target=run_command, args=(self.channel, message), daemon=True).start()
+        if message['id'] in self.execs:
+            return self.error(message['id'], 'busy', 'a command with this id is running')
+        threading.Thread(target=run_command, args=(self.channel, message, self.execs),
+                         daemon=True).start()
+
+    def on_exec_kill(self, message):
+        proc = self.execs.get(message['id'])
+        if proc is None:
+            return self.error(message['id'], 'not-found', 'no running command with this id')
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass  # it ended meanwhile; its exec-exit is on the way
 
     def on_shell_open(self, message):
         if message['id'] in self.shells:

@@ -111,6 +111,24 @@ def classify_bcc_error(err, log):
     return RunFailure('internal', text, log)
 
 
+UNKNOWN_TASK = re.compile(r'^(\s*)<\.\.\.>-(\d+)')
+
+
+def name_unknown_task(line):
+    """The kernel prints `<...>` for a task whose name it did not keep; while the task lives,
+    its name is still in /proc, so show the learner `bash-125` rather than `<...>-125`."""
+    match = UNKNOWN_TASK.match(line)
+    if not match:
+        return line
+    try:
+        with open(f'/proc/{match.group(2)}/comm', encoding='utf-8') as f:
+            comm = f.read().strip()
+    except OSError:
+        return line
+    width = len(match.group(1)) + len('<...>')
+    return f'{comm:>{width}}-{match.group(2)}' + line[match.end():]
+
+
 class TraceReader(threading.Thread):
     """Streams trace_pipe to the host for one run, enforcing the rate and total limits.
 
@@ -143,11 +161,13 @@ class TraceReader(threading.Thread):
                 if now - window_start >= 1.0:
                     window_start, window_count = now, 0
                 for raw in complete:
+                    if not raw.strip():
+                        continue  # bpf_trace_printk's own "\\n" leaves an empty line behind
                     if window_count >= self.limits['maxTraceLinesPerSecond']:
                         dropped += 1
                         continue
                     window_count += 1
-                    lines.append(raw[:max_bytes].decode('utf-8', errors='replace'))
+                    lines.append(name_unknown_task(raw[:max_bytes].decode('utf-8', errors='replace')))
                     self.total += 1
                     if self.total >= self.limits['maxTraceLines']:
                         break
@@ -177,7 +197,8 @@ class ActiveRun:
 class Worker:
     def __init__(self):
         self.events = queue.Queue()
-        self.loaded = None  # (source hash, BPF) of the last program, detached after its run
+        # (source hash, BPF, compiler output) of the last program, detached after its run.
+        self.loaded = None
         self.active = None
 
     def warm_up(self):
@@ -205,7 +226,8 @@ class Worker:
             return
         run.reader = TraceReader(run.id, run.limits, self.events)
         run.reader.start()
-        send({'type': 'run-attached', 'id': run.id, 'probes': probes})
+        send({'type': 'run-attached', 'id': run.id, 'probes': probes,
+              'compilerLog': self.loaded[2][-(1 << 20):] if self.loaded else ''})
 
     def compile_and_attach(self, run, message):
         source = message['source']
@@ -222,7 +244,10 @@ class Worker:
                 self.unload()
                 with captured_stderr(log):
                     b = BPF(text=source)  # compiles; auto-attaches kprobe__ etc. as BCC does
-                self.loaded = (key, b) if lib.bpf_num_tables(b.module) == 0 else (None, b)
+                # Only map-free programs are reused: a map's contents would leak between runs.
+                cache_key = key if lib.bpf_num_tables(b.module) == 0 else None
+                # What clang printed on success: its warnings (e.g. a missing return).
+                self.loaded = (cache_key, b, ''.join(log))
         except Exception as err:  # noqa: BLE001 - BCC raises plain Exception
             raise classify_bcc_error(err, ''.join(log)) from err
         # Clear what earlier runs left in the trace buffer, so the learner sees only this run.
@@ -347,5 +372,8 @@ class Worker:
 
 if __name__ == '__main__':
     worker = Worker()
-    worker.warm_up()
+    # Warming up helps the next run only when none is waiting: a run already queued (a one-shot
+    # `ebpf-lab run` right after boot) would otherwise wait for a compile it does not need.
+    if not select.select([sys.stdin], [], [], 0)[0]:
+        worker.warm_up()
     worker.serve()

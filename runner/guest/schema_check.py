@@ -15,6 +15,12 @@ _TYPES = {
 }
 
 
+def _js_pattern(pattern):
+    """JSON Schema patterns follow JavaScript: `$` matches only at the very end, while Python's
+    `$` also matches before a final newline (so "fn\\n" would pass `^[a-z]+$`)."""
+    return pattern[:-1] + r'\Z' if pattern.endswith('$') and not pattern.endswith('\\$') else pattern
+
+
 def problem(schema, value, path='message'):
     """Returns None when `value` matches `schema`, else a short description of the first problem."""
     for key in ('oneOf', 'anyOf'):
@@ -35,7 +41,7 @@ def problem(schema, value, path='message'):
             return f'{path} is too short'
         if 'maxLength' in schema and len(value) > schema['maxLength']:
             return f'{path} is longer than {schema["maxLength"]} characters'
-        if 'pattern' in schema and not re.search(schema['pattern'], value):
+        if 'pattern' in schema and not re.search(_js_pattern(schema['pattern']), value):
             return f'{path} does not match {schema["pattern"]}'
     if _TYPES['number'](value):
         if 'minimum' in schema and value < schema['minimum']:

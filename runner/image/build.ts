@@ -20,8 +20,8 @@ import {
   writeFile,
 } from 'node:fs/promises';
 import { join } from 'node:path';
-import { protocolDescription } from '../protocol/json-schema.js';
 import { cacheRoot, GUEST_DIR, IMAGE_RECIPE_DIR } from '../paths.js';
+import { protocolDescription } from '../protocol/json-schema.js';
 import {
   debianSources,
   GUEST_PAYLOAD,
@@ -216,10 +216,15 @@ async function buildInitramfs(
     );
     // Uncompressed on purpose: decompressing costs more boot time than reading a few MiB.
     const files = await listTree(stage);
-    await runTool('cpio', ['--quiet', '-o', '-H', 'newc', '-F', join(partial, 'initramfs.cpio')], undefined, {
-      cwd: stage,
-      input: `${files.join('\n')}\n`,
-    });
+    await runTool(
+      'cpio',
+      ['--quiet', '-o', '-H', 'newc', '-F', join(partial, 'initramfs.cpio')],
+      undefined,
+      {
+        cwd: stage,
+        input: `${files.join('\n')}\n`,
+      },
+    );
     await rename(join(partial, 'initramfs.cpio'), initramfsPath(hash));
   } finally {
     await rm(partial, { recursive: true, force: true });
@@ -230,17 +235,25 @@ async function buildInitramfs(
  * The uncompressed kernel (ELF vmlinux) out of Debian's bzImage. qemu boots it directly through
  * its PVH entry point, skipping the real-mode set-up and the decompressor: about 0.4 s of every
  * boot under software emulation. Debian compresses its kernels with LZ4 (legacy frame).
+ *
+ * The compressed payload is located through the bzImage setup header (boot protocol 2.08+:
+ * `payload_offset` and `payload_length`, relative to the protected-mode code), and the kernel
+ * appends the uncompressed size as 4 trailing bytes, which lz4 would reject as garbage.
  */
 async function extractKernel(bzImage: string, vmlinux: string) {
   const image = await readFile(bzImage);
-  const lz4Legacy = Buffer.from([0x02, 0x21, 0x4c, 0x18]);
-  const start = image.indexOf(lz4Legacy);
-  if (start < 0) throw new ImageBuildError(`${bzImage}: no LZ4 payload (is the kernel LZ4-compressed?)`);
-  const payload = join(vmlinux, '..', 'kernel.lz4');
-  await writeFile(payload, image.subarray(start));
-  // lz4 stops at the end of the compressed stream and ignores what bzImage appends after it.
-  await runTool('lz4', ['-d', '-f', '-q', payload, vmlinux]);
-  await rm(payload);
+  const setupSectors = image.readUInt8(0x1f1) || 4;
+  const protectedModeStart = (setupSectors + 1) * 512;
+  const payloadStart = protectedModeStart + image.readUInt32LE(0x248);
+  const payloadLength = image.readUInt32LE(0x24c);
+  const payload = image.subarray(payloadStart, payloadStart + payloadLength - 4);
+  if (!payload.subarray(0, 4).equals(Buffer.from([0x02, 0x21, 0x4c, 0x18]))) {
+    throw new ImageBuildError(`${bzImage}: the kernel payload is not LZ4 (legacy frame)`);
+  }
+  const payloadFile = join(vmlinux, '..', 'kernel.lz4');
+  await writeFile(payloadFile, payload);
+  await runTool('lz4', ['-d', '-f', '-q', payloadFile, vmlinux]);
+  await rm(payloadFile);
   const file = await open(vmlinux);
   const { buffer: elf } = await file.read(Buffer.alloc(4), 0, 4, 0).finally(() => file.close());
   if (!elf.equals(Buffer.from([0x7f, 0x45, 0x4c, 0x46]))) {

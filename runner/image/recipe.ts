@@ -6,8 +6,8 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { protocolDescription } from '../protocol/json-schema.js';
 import { GUEST_DIR, IMAGE_RECIPE_DIR } from '../paths.js';
+import { protocolDescription } from '../protocol/json-schema.js';
 
 /** Bump to force a rebuild when the build procedure itself changes. */
 const BUILDER_VERSION = 2;
@@ -38,7 +38,12 @@ export const ROOTFS_RECIPE = Object.freeze({
     'busybox-static',
   ],
   // Documentation and translations are dead weight in a sandbox.
-  dpkgExcludes: ['/usr/share/man/*', '/usr/share/doc/*', '/usr/share/locale/*', '/usr/share/info/*'],
+  dpkgExcludes: [
+    '/usr/share/man/*',
+    '/usr/share/doc/*',
+    '/usr/share/locale/*',
+    '/usr/share/info/*',
+  ],
   // The kernel's own initramfs is never used (the sandbox has its own), so skip building it.
   dpkgExcludesUnlessNeeded: ['/etc/kernel/postinst.d/initramfs-tools'],
 });

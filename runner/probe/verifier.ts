@@ -227,7 +227,13 @@ function findSourceLine(
   return { line: chosen + 1, text: sourceLines[chosen] ?? target };
 }
 
-/** Indexes of the source lines equal to `text` (trimmed), or failing that, containing it. */
+/**
+ * Indexes of the source lines equal to `text` (trimmed), failing that containing it, failing
+ * that sharing the most tokens with it. The last step is for BCC's rewrites: the verifier
+ * quotes the text BCC compiled, where `counts.lookup(&key)` became `bpf_map_lookup_elem(...)`
+ * and `bpf_trace_printk("hi\\n")` a block around `bpf_trace_printk_`; string literals and
+ * names such as `key` and `value` survive the rewrite and point back to the learner's line.
+ */
 function matchLines(sourceLines: string[], text: string): number[] {
   const exact: number[] = [];
   const containing: number[] = [];
@@ -235,5 +241,41 @@ function matchLines(sourceLines: string[], text: string): number[] {
     if (line === text) exact.push(index);
     else if (line.includes(text)) containing.push(index);
   });
-  return exact.length > 0 ? exact : containing;
+  if (exact.length > 0) return exact;
+  if (containing.length > 0) return containing;
+  return bestTokenOverlap(sourceLines, text);
+}
+
+// String literals weigh more than names: they rarely repeat between lines.
+const TOKEN = /"(?:[^"\\]|\\.)*"|[A-Za-z_][A-Za-z0-9_]*/g;
+const STRING_WEIGHT = 3;
+const COMMON_WORDS = new Set(['int', 'char', 'void', 'return', 'sizeof', 'u32', 'u64', 'struct']);
+
+function tokens(text: string): Set<string> {
+  const found = new Set<string>();
+  for (const [token] of text.matchAll(TOKEN)) {
+    const word = token.replace(/_+$/, '');
+    if (word.length >= 2 && !COMMON_WORDS.has(word)) found.add(word);
+  }
+  return found;
+}
+
+function bestTokenOverlap(sourceLines: string[], text: string): number[] {
+  const wanted = tokens(text);
+  let best = 0;
+  let lines: number[] = [];
+  sourceLines.forEach((line, index) => {
+    if (line.startsWith('//')) return;
+    let score = 0;
+    for (const token of tokens(line)) {
+      if (wanted.has(token)) score += token.startsWith('"') ? STRING_WEIGHT : 1;
+    }
+    if (score > best) {
+      best = score;
+      lines = [index];
+    } else if (score === best && score > 0) {
+      lines.push(index);
+    }
+  });
+  return lines;
 }

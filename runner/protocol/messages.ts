@@ -13,7 +13,10 @@ import { z } from 'zod';
 export const PROTOCOL_VERSION = 1;
 
 const id = z.string().min(1).max(64).describe('Correlates requests with their events.');
-const base64 = z.string().max(1 << 20).describe('Raw bytes, base64-encoded.');
+const base64 = z
+  .string()
+  .max(1 << 20)
+  .describe('Raw bytes, base64-encoded.');
 
 export const AttachKind = z.enum(['kprobe', 'kretprobe', 'tracepoint']);
 export type AttachKind = z.infer<typeof AttachKind>;
@@ -67,6 +70,7 @@ export const HostMessage = z.discriminatedUnion('type', [
     command: z.string().min(1).max(4096).describe('Run by a forking bash, as if typed.'),
     timeoutMs: z.number().int().positive(),
   }),
+  z.strictObject({ type: z.literal('exec-kill'), id }).describe('Kills a running exec.'),
   z.strictObject({
     type: z.literal('shell-open'),
     id,
@@ -115,7 +119,15 @@ export const AgentMessage = z.discriminatedUnion('type', [
   }),
   z.strictObject({ type: z.literal('pong'), id }),
   z.strictObject({ type: z.literal('run-stage'), id, stage: RunStage, cached: z.boolean() }),
-  z.strictObject({ type: z.literal('run-attached'), id, probes: z.array(AttachedProbe).max(64) }),
+  z.strictObject({
+    type: z.literal('run-attached'),
+    id,
+    probes: z.array(AttachedProbe).max(64),
+    compilerLog: z
+      .string()
+      .max(1 << 20)
+      .describe('What clang printed for a successful compile: warnings.'),
+  }),
   z.strictObject({
     type: z.literal('trace'),
     id,
@@ -127,7 +139,10 @@ export const AgentMessage = z.discriminatedUnion('type', [
     id,
     kind: RunErrorKind,
     message: z.string().max(4096),
-    log: z.string().max(1 << 20).describe('Raw clang or verifier output, when there is one.'),
+    log: z
+      .string()
+      .max(1 << 20)
+      .describe('Raw clang or verifier output, when there is one.'),
   }),
   z.strictObject({
     type: z.literal('run-stopped'),

@@ -7,7 +7,7 @@
  * stopped or when its boot times out.
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -17,8 +17,8 @@ import { LIMITS } from '../limits.js';
 import { type Accel, chooseAccel } from './accel.js';
 import {
   type Sandbox,
-  SandboxError,
   type SandboxDriver,
+  SandboxError,
   type SandboxExit,
   type SandboxStartOptions,
 } from './sandbox.js';
@@ -34,6 +34,26 @@ export interface QemuOptions {
   memoryMiB: number;
   cpus: number;
   agentSocket: string;
+  /** The host's TSC frequency; under software emulation the guest's TSC is the host's. */
+  tscKhz?: number;
+}
+
+/**
+ * Under software emulation the guest calibrates its TSC against an emulated PIT, a timing loop
+ * that fails when the host is busy ("tsc: Unable to calibrate against PIT") and then hangs the
+ * boot (seen in 1 of 4 boots with two sandboxes starting at once). Telling the kernel the
+ * frequency skips the calibration. With KVM, kvmclock provides it.
+ */
+export function kernelCommandLine(accel: Accel, tscKhz: number | undefined): string {
+  const args = ['console=ttyS0', 'quiet', 'panic=-1'];
+  if (accel === 'tcg' && tscKhz) args.push(`tsc_early_khz=${tscKhz}`);
+  return args.join(' ');
+}
+
+/** The host CPU's clock in kHz from /proc/cpuinfo (on hosts with a constant TSC, its rate). */
+export function hostTscKhz(cpuinfo: string): number | undefined {
+  const mhz = Number(/^cpu MHz\s*:\s*([\d.]+)/m.exec(cpuinfo)?.[1]);
+  return Number.isFinite(mhz) && mhz > 0 ? Math.round(mhz * 1000) : undefined;
 }
 
 export function qemuArgs(o: QemuOptions): string[] {
@@ -57,7 +77,7 @@ export function qemuArgs(o: QemuOptions): string[] {
     '-initrd',
     o.image.initramfs,
     '-append',
-    'console=ttyS0 quiet panic=-1',
+    kernelCommandLine(o.accel, o.tscKhz),
     '-drive',
     `id=root,file=${o.image.rootfs},format=raw,if=none,readonly=on`,
     '-device',
@@ -113,6 +133,7 @@ export class QemuSandboxDriver implements SandboxDriver {
           image,
           accel,
           memoryMiB: this.options.memoryMiB ?? LIMITS.sandboxMemoryMiB.value,
+          tscKhz: hostTscKhz(readFileSync('/proc/cpuinfo', 'utf8')),
           cpus: this.options.cpus ?? 2,
         },
         timeoutMs,
@@ -222,7 +243,13 @@ class QemuSandbox implements Sandbox {
       );
     });
     try {
-      await Promise.race([sandbox.connect(agentSocket, timeoutMs), spawnError, died, aborted, timedOut]);
+      await Promise.race([
+        sandbox.connect(agentSocket, timeoutMs),
+        spawnError,
+        died,
+        aborted,
+        timedOut,
+      ]);
       const ready = await Promise.race([
         sandbox.agent.handshake(timeoutMs),
         spawnError,

@@ -19,6 +19,8 @@ export interface Sandbox {
   readonly kernel: string;
   /** Power-on to agent ready, in ms. */
   readonly bootMs: number;
+  /** The host process that holds the sandbox (qemu, or the local agent). */
+  readonly pid: number | undefined;
   readonly exited: Promise<SandboxExit>;
   readonly isAlive: boolean;
   stop(): Promise<void>;

@@ -1,0 +1,272 @@
+/**
+ * One probe run in a booted sandbox, seen from the host: sends `run`, turns the agent's
+ * messages into typed events (stages, attach points, parsed trace lines, structured errors),
+ * and stops the run on request. Compile errors come back positioned in the learner's file and
+ * verifier rejections explained, so every caller (CLI, web lab, checks) gets the same data.
+ *
+ * The agent enforces the run limits inside the guest; the host counts trace lines again, so a
+ * misbehaving guest cannot flood the caller either.
+ */
+import { randomUUID } from 'node:crypto';
+import { type AgentConnection, AgentConnectionClosed } from '../agent-connection.js';
+import { checkSourceSize, limitMessage, runLimits } from '../limits.js';
+import type {
+  AgentMessage,
+  AttachedProbe,
+  AttachSpec,
+  RunErrorKind,
+  RunLimits,
+  RunStage,
+} from '../protocol/messages.js';
+import { parseClangDiagnostics, type SourceDiagnostic } from './diagnostics.js';
+import { parseTraceLine, type TraceLine } from './trace-line.js';
+import { explainVerifierLog, type VerifierReport } from './verifier.js';
+
+export interface ProbeRunRequest {
+  source: string;
+  attach: AttachSpec[];
+  limits?: Partial<RunLimits>;
+}
+
+/** Why a run failed. `sandbox`: the sandbox died or stopped answering, never the probe's fault. */
+export type ProbeErrorKind = RunErrorKind | 'sandbox';
+
+export interface ProbeError {
+  kind: ProbeErrorKind;
+  message: string;
+  /** Raw clang or verifier output, when there is one. */
+  log: string;
+  /** Compile errors, positioned in the learner's file. */
+  diagnostics: SourceDiagnostic[];
+  /** Present for verifier rejections. */
+  verifier?: VerifierReport;
+}
+
+export type StopReason = 'requested' | 'limit' | 'error' | 'timeout';
+
+export type ProbeRunEvent =
+  | { type: 'stage'; stage: RunStage; cached: boolean }
+  | { type: 'attached'; probes: AttachedProbe[] }
+  /** Compiler warnings for a program that compiled, positioned in the learner's file. */
+  | { type: 'warnings'; diagnostics: SourceDiagnostic[] }
+  /** `parsed` is undefined for lines that are not trace records (kept, shown raw). */
+  | { type: 'trace'; raw: string; parsed: TraceLine | undefined }
+  | { type: 'dropped'; count: number }
+  | { type: 'error'; error: ProbeError }
+  | { type: 'stopped'; reason: StopReason };
+
+/** A run that failed before it attached: thrown by `ProbeRun.attached`. */
+export class ProbeRunError extends Error {
+  constructor(readonly error: ProbeError) {
+    super(error.message);
+  }
+}
+
+const STOP_ACK_TIMEOUT_MS = 15_000;
+
+export class ProbeRun {
+  readonly id = randomUUID();
+  /** Resolves with the attach points once the probe is live; rejects with ProbeRunError. */
+  readonly attached: Promise<AttachedProbe[]>;
+  /** Resolves when the run is over, for whatever reason. */
+  readonly done: Promise<StopReason>;
+  private readonly listeners = new Set<(event: ProbeRunEvent) => void>();
+  private readonly limits: RunLimits;
+  private traceLines = 0;
+  private firstError: ProbeError | undefined;
+  private finished = false;
+  private settleAttached!: { resolve: (p: AttachedProbe[]) => void; reject: (e: Error) => void };
+  private resolveDone!: (reason: StopReason) => void;
+  private readonly unsubscribe: () => void;
+
+  private constructor(
+    private readonly agent: AgentConnection,
+    private readonly request: ProbeRunRequest,
+  ) {
+    this.limits = runLimits(request.limits);
+    this.attached = new Promise((resolve, reject) => {
+      this.settleAttached = { resolve, reject };
+    });
+    // A caller that only awaits `done` must not see an unhandled rejection.
+    this.attached.catch(() => {});
+    this.done = new Promise((resolve) => {
+      this.resolveDone = resolve;
+    });
+    this.unsubscribe = agent.onMessage((message) => this.receive(message));
+    void agent.closed.then((reason) => {
+      this.fail({ kind: 'sandbox', message: `The sandbox stopped: ${reason}.`, log: '' });
+      this.finish('error');
+    });
+  }
+
+  /** Starts a run; `onEvent` sees every event, in order, from the first one. */
+  static start(
+    agent: AgentConnection,
+    request: ProbeRunRequest,
+    onEvent?: (event: ProbeRunEvent) => void,
+  ): ProbeRun {
+    const run = new ProbeRun(agent, request);
+    if (onEvent) run.listeners.add(onEvent);
+    const tooBig = checkSourceSize(request.source);
+    if (tooBig) {
+      queueMicrotask(() => {
+        run.fail({ kind: 'limit', message: tooBig, log: '' });
+        run.finish('limit');
+      });
+      return run;
+    }
+    try {
+      agent.send({
+        type: 'run',
+        id: run.id,
+        source: request.source,
+        attach: request.attach,
+        limits: run.limits,
+      });
+    } catch (error) {
+      queueMicrotask(() => {
+        run.fail({ kind: 'sandbox', message: `The sandbox is gone: ${describe(error)}.`, log: '' });
+        run.finish('error');
+      });
+    }
+    return run;
+  }
+
+  onEvent(listener: (event: ProbeRunEvent) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  get isFinished(): boolean {
+    return this.finished;
+  }
+
+  /** The first error the run reported, if any. */
+  get error(): ProbeError | undefined {
+    return this.firstError;
+  }
+
+  /** Detaches the probe; resolves once the agent confirms that no more lines will come. */
+  async stop(): Promise<StopReason> {
+    if (!this.finished) {
+      try {
+        this.agent.send({ type: 'stop', id: this.id });
+      } catch (error) {
+        if (!(error instanceof AgentConnectionClosed)) throw error;
+      }
+      const timer = setTimeout(() => {
+        this.fail({
+          kind: 'sandbox',
+          message: `The sandbox did not confirm the stop within ${STOP_ACK_TIMEOUT_MS / 1000} s.`,
+          log: '',
+        });
+        this.finish('error');
+      }, STOP_ACK_TIMEOUT_MS);
+      await this.done;
+      clearTimeout(timer);
+    }
+    return this.done;
+  }
+
+  private receive(message: AgentMessage): void {
+    if (this.finished || !('id' in message) || message.id !== this.id) return;
+    switch (message.type) {
+      case 'run-stage':
+        this.emit({ type: 'stage', stage: message.stage, cached: message.cached });
+        break;
+      case 'run-attached': {
+        const warnings = parseClangDiagnostics(message.compilerLog);
+        if (warnings.length > 0) this.emit({ type: 'warnings', diagnostics: warnings });
+        this.settleAttached.resolve(message.probes);
+        this.emit({ type: 'attached', probes: message.probes });
+        break;
+      }
+      case 'trace':
+        this.receiveTrace(message.lines, message.dropped);
+        break;
+      case 'run-error':
+        this.fail(this.describeError(message.kind, message.message, message.log));
+        break;
+      case 'run-stopped':
+        this.finish(message.reason);
+        break;
+      case 'error':
+        this.fail({
+          kind: 'internal',
+          message: `The sandbox refused the run: ${message.message}`,
+          log: '',
+        });
+        this.finish('error');
+        break;
+    }
+  }
+
+  private receiveTrace(lines: string[], dropped: number): void {
+    if (dropped > 0) this.emit({ type: 'dropped', count: dropped });
+    for (const raw of lines) {
+      if (this.finished) return;
+      if (this.traceLines >= this.limits.maxTraceLines) {
+        // The agent should have stopped already; do not trust it to.
+        this.fail({
+          kind: 'limit',
+          message: limitMessage('maxTraceLines', this.limits.maxTraceLines),
+          log: '',
+        });
+        void this.stop();
+        return;
+      }
+      this.traceLines++;
+      this.emit({ type: 'trace', raw, parsed: parseTraceLine(raw) });
+    }
+  }
+
+  private describeError(kind: RunErrorKind, message: string, log: string): ProbeError {
+    const error: ProbeError = { kind, message, log, diagnostics: [] };
+    if (kind === 'compile') {
+      error.diagnostics = parseClangDiagnostics(log);
+      const first = error.diagnostics.find((d) => d.severity === 'error');
+      if (first) error.message = `${message} Line ${first.line}: ${first.message}`;
+    } else if (kind === 'verifier') {
+      error.verifier = explainVerifierLog(log, this.request.source);
+      error.message = `${message} ${error.verifier.summary}`;
+    }
+    return error;
+  }
+
+  private fail(
+    error: Omit<ProbeError, 'diagnostics'> & { diagnostics?: SourceDiagnostic[] },
+  ): void {
+    if (this.finished) return;
+    const full: ProbeError = { diagnostics: [], ...error };
+    this.firstError ??= full;
+    this.settleAttached.reject(new ProbeRunError(full));
+    this.emit({ type: 'error', error: full });
+  }
+
+  private finish(reason: StopReason): void {
+    if (this.finished) return;
+    this.finished = true;
+    this.unsubscribe();
+    // A run that ends before attaching, without an error of its own, still fails `attached`.
+    this.settleAttached.reject(
+      new ProbeRunError(
+        this.firstError ?? {
+          kind: 'internal',
+          message: `The run ended (${reason}) before it attached.`,
+          log: '',
+          diagnostics: [],
+        },
+      ),
+    );
+    for (const listener of this.listeners) listener({ type: 'stopped', reason });
+    this.resolveDone(reason);
+  }
+
+  private emit(event: ProbeRunEvent): void {
+    for (const listener of this.listeners) listener(event);
+  }
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

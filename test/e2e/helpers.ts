@@ -1,0 +1,58 @@
+/** Shared by the real-sandbox tests: run a probe to completion and collect what it produced. */
+import {
+  type ProbeError,
+  ProbeRun,
+  type ProbeRunEvent,
+  type ProbeRunRequest,
+  type StopReason,
+} from '../../runner/probe/probe-run.js';
+import { execInSandbox } from '../../runner/sandbox/exec.js';
+import type { Sandbox } from '../../runner/sandbox/sandbox.js';
+
+export const HELLO_WORLD = `int hello_world(void *ctx) {
+    bpf_trace_printk("Hello World!! \\n");
+    return 0;
+}
+`;
+
+export interface RunOutcome {
+  events: ProbeRunEvent[];
+  messages: string[];
+  error: ProbeError | undefined;
+  reason: StopReason;
+}
+
+/**
+ * Starts a run; once attached, runs `trigger` (if any), waits until `until` sees the trace
+ * messages it wants (or `settleMs` passes), then stops. Runs that fail before attaching
+ * resolve with their error.
+ */
+export async function runProbe(
+  sandbox: Sandbox,
+  request: ProbeRunRequest,
+  options: { trigger?: string; until?: (messages: string[]) => boolean; settleMs?: number } = {},
+): Promise<RunOutcome> {
+  const events: ProbeRunEvent[] = [];
+  const messages: string[] = [];
+  let wake: () => void = () => {};
+  const run = ProbeRun.start(sandbox.agent, request, (event) => {
+    events.push(event);
+    if (event.type === 'trace') messages.push(event.parsed?.message ?? event.raw);
+    wake();
+  });
+  try {
+    await run.attached;
+  } catch {
+    return { events, messages, error: run.error, reason: await run.done };
+  }
+  if (options.trigger) await execInSandbox(sandbox.agent, options.trigger);
+  const deadline = Date.now() + (options.settleMs ?? 10_000);
+  while (!run.isFinished && Date.now() < deadline && !options.until?.(messages)) {
+    await new Promise<void>((resolve) => {
+      wake = resolve;
+      setTimeout(resolve, 100);
+    });
+  }
+  const reason = await run.stop();
+  return { events, messages, error: run.error, reason };
+}
