@@ -269,8 +269,9 @@ async function runProbe(
   try {
     await Promise.race([run.attached, aborted]);
   } catch (error) {
-    if (error instanceof ProbeRunError) return exitCodeFor(error.error);
-    throw error;
+    if (!(error instanceof ProbeRunError)) throw error;
+    output.event('stopped', { reason: await run.done, lines });
+    return exitCodeFor(error.error);
   }
 
   if (options.trigger) {

@@ -1,0 +1,84 @@
+/**
+ * `ebpf-lab run` as a user types it: the built CLI, a real sandbox per invocation, exit codes
+ * and output checked as a script would check them.
+ */
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { PACKAGE_ROOT } from '../../runner/paths.js';
+
+const FIXTURES = join(PACKAGE_ROOT, 'test', 'e2e', 'fixtures');
+
+interface CliResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+function ebpfLab(args: string[]): Promise<CliResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [join(PACKAGE_ROOT, 'bin', 'ebpf-lab.js'), ...args], {
+      cwd: FIXTURES,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk) => {
+      stdout += chunk;
+    });
+    child.stderr.on('data', (chunk) => {
+      stderr += chunk;
+    });
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+describe('ebpf-lab run', () => {
+  it("prints the guide's Hello World with task and pid, and exits 0", async () => {
+    const result = await ebpfLab([
+      'run',
+      'hello_world.c',
+      '--attach',
+      'kprobe:clone',
+      '--trigger',
+      'ls /',
+    ]);
+    expect(result.stderr).toContain('attached hello_world to kprobe __x64_sys_clone');
+    expect(result.code).toBe(0);
+    // `bash-125 [000] 9.789071: Hello World!!`
+    expect(result.stdout).toMatch(/^\S+-\d+ \[\d{3}\] \d+\.\d{6}: Hello World!!$/m);
+  });
+
+  it('prints a compile error as FILE:LINE:COL and exits 1', async () => {
+    const result = await ebpfLab(['run', 'syntax_error.c', '--attach', 'kprobe:clone']);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/^syntax_error\.c:2:\d+: error: expected ';'/m);
+    expect(result.stderr).not.toMatch(/Traceback|\/virtual\/main\.c/);
+  });
+
+  it('explains a verifier rejection at its source line and exits 1, as JSON events', async () => {
+    const result = await ebpfLab(['run', 'null_map_value.c', '--attach', 'kprobe:clone', '--json']);
+    expect(result.code).toBe(1);
+    const events = result.stdout
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line));
+    const error = events.find((e) => e.event === 'error');
+    expect(error).toMatchObject({ kind: 'verifier', verifier: { line: 5 } });
+    expect(error.verifier.explanation).toMatch(/NULL/);
+    expect(events.at(-1)).toMatchObject({ event: 'stopped', reason: 'error' });
+  });
+
+  it('exits 2 with the expected form on a bad --attach, without booting anything', async () => {
+    const result = await ebpfLab(['run', 'hello_world.c', '--attach', 'kprobe']);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('expected KIND:TARGET[=FN]');
+  });
+
+  it('exits 2 on a missing file', async () => {
+    const result = await ebpfLab(['run', 'no-such-file.c']);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('cannot read no-such-file.c');
+  });
+});
