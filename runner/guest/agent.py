@@ -160,7 +160,7 @@ class Worker:
                 if run and message.get('id') == run['id']:
                     if message['type'] in ('run-attached', 'run-error'):
                         run['deadline'] = None
-                    elif message['type'] == 'run-stopped':
+                    elif message['type'] in ('run-stopped', 'prepared'):
                         self.current_run = None
             self.channel.send(message)
         code = proc.wait()
@@ -178,13 +178,19 @@ class Worker:
                 log(f'BCC worker exited ({code}); restarting')
                 self.start()
         if run:
-            self.fail_run(run['id'], 'internal', f'The BCC worker crashed (exit {code}). '
+            self.fail_run(run, 'internal', f'The BCC worker crashed (exit {code}). '
                           'It has been restarted: run again.', 'error')
 
-    def fail_run(self, run_id, kind, message, reason):
-        self.channel.send({'type': 'run-error', 'id': run_id, 'kind': kind,
+    def fail_run(self, run, kind, message, reason):
+        """Ends a run or a compile-ahead that the worker can no longer answer for."""
+        if run['type'] == 'prepare':
+            self.channel.send({'type': 'prepared', 'id': run['id'], 'cached': False,
+                               'compilerLog': '',
+                               'error': {'kind': kind, 'message': message, 'log': ''}})
+            return
+        self.channel.send({'type': 'run-error', 'id': run['id'], 'kind': kind,
                            'message': message, 'log': ''})
-        self.channel.send({'type': 'run-stopped', 'id': run_id, 'reason': reason})
+        self.channel.send({'type': 'run-stopped', 'id': run['id'], 'reason': reason})
 
     def watch_deadlines(self):
         while True:
@@ -198,7 +204,7 @@ class Worker:
                 self.start()
             old.kill()
             old.wait()
-            self.fail_run(run['id'], 'limit', f'Compile and load time limit reached: '
+            self.fail_run(run, 'limit', f'Compile and load time limit reached: '
                           f'{run["timeout_ms"] // 1000} s (compileTimeoutMs). '
                           'The compiler was stopped.',
                           'limit')
@@ -210,10 +216,13 @@ class Worker:
                 unavailable = self.unavailable
             else:
                 unavailable = None
-                if message['type'] == 'run':
-                    # A new run replaces the one in flight; the worker stops that one first.
-                    timeout = message['limits']['compileTimeoutMs']
-                    self.current_run = {'id': message['id'], 'timeout_ms': timeout,
+                if message['type'] in ('run', 'prepare'):
+                    # The compile in flight, bounded by its deadline (one tracked at a time:
+                    # the worker takes requests in order and a new run replaces the old).
+                    timeout = (message['limits']['compileTimeoutMs'] if message['type'] == 'run'
+                               else message['compileTimeoutMs'])
+                    self.current_run = {'id': message['id'], 'type': message['type'],
+                                        'timeout_ms': timeout,
                                         'deadline': time.monotonic() + timeout / 1000}
                 data = (json.dumps(message) + '\n').encode()
                 try:
@@ -221,9 +230,9 @@ class Worker:
                     self.proc.stdin.flush()
                 except OSError as err:
                     log(f'could not reach the worker: {err}')
-        if unavailable and message['type'] == 'run':
-            self.fail_run(message['id'], 'internal', f'BCC is not available: {unavailable}.',
-                          'error')
+        if unavailable and message['type'] in ('run', 'prepare'):
+            self.fail_run({'id': message['id'], 'type': message['type']}, 'internal',
+                          f'BCC is not available: {unavailable}.', 'error')
 
 
 class Shell:
@@ -372,6 +381,9 @@ class Agent:
         self.worker.send(message)
 
     def on_stop(self, message):
+        self.worker.send(message)
+
+    def on_prepare(self, message):
         self.worker.send(message)
 
     def on_exec(self, message):

@@ -2,12 +2,13 @@
 """ebpf-lab BCC worker: compiles, loads and attaches learner probes and streams trace_pipe.
 
 Started by the agent ahead of need so `import bcc` (and clang's first compile) is paid once per
-sandbox, not once per run. Reads `run` and `stop` host messages on stdin and writes protocol
-agent messages on stdout; the agent forwards them. One run at a time: a new run stops the old.
+sandbox, not once per run. Reads `run`, `stop` and `prepare` host messages on stdin and writes
+protocol agent messages on stdout; the agent forwards them. One run at a time: a new run stops
+the old.
 
 After a stop the probes are detached but the program stays loaded, so the kernel's copy can be
-inspected (bpftool) and re-running the same map-free source skips clang entirely: a program
-without maps has no state a second run could observe.
+inspected (bpftool), and map-free programs stay cached by source hash: running the same text
+again, or text compiled ahead with `prepare`, skips clang entirely.
 """
 
 import hashlib
@@ -20,12 +21,14 @@ import sys
 import tempfile
 import threading
 import time
+from collections import OrderedDict
 from contextlib import contextmanager
 
 TRACING = '/sys/kernel/debug/tracing'
 AUTO_ATTACH_PREFIXES = ('kprobe__', 'kretprobe__', 'tracepoint__', 'raw_tracepoint__',
                         'kfunc__', 'kretfunc__', 'lsm__')
 TRACE_BATCH_LINES = 1024
+PROGRAM_CACHE_SIZE = 8
 
 _out = sys.stdout.buffer
 _out_lock = threading.Lock()
@@ -194,11 +197,24 @@ class ActiveRun:
         self.reader = None
 
 
+class Program:
+    """A compiled and loaded BCC module, and what clang printed for it (its warnings).
+
+    Only map-free programs are reusable: a map's contents would carry over into the next run."""
+
+    def __init__(self, bpf, compiler_log):
+        self.bpf = bpf
+        self.compiler_log = compiler_log
+        self.reusable = lib.bpf_num_tables(bpf.module) == 0
+
+
 class Worker:
     def __init__(self):
         self.events = queue.Queue()
-        # (source hash, BPF, compiler output) of the last program, detached after its run.
-        self.loaded = None
+        # Reusable programs by source hash, least recently used first; all detached.
+        self.cache = OrderedDict()
+        # The program of the latest run: detached when the run stops, freed when replaced.
+        self.current = None
         self.active = None
 
     def warm_up(self):
@@ -206,6 +222,58 @@ class Worker:
         box = []
         with captured_stderr(box):
             BPF(text='int ebpf_lab_warm_up(void *ctx) { return 0; }').cleanup()
+
+    def program_for(self, source, auto_attach):
+        """The loaded program for `source` and whether it came from the cache. With
+        `auto_attach`, BCC's kprobe__ and tracepoint__ functions are attached as BCC does.
+        Raises RunFailure when clang rejects the source."""
+        key = hashlib.sha256(source.encode()).hexdigest()
+        program = self.cache.get(key)
+        log = []
+        try:
+            if program:
+                self.cache.move_to_end(key)
+                if auto_attach:
+                    with captured_stderr(log):
+                        program.bpf._trace_autoload()
+                return program, True
+            with captured_stderr(log):
+                program = Program(BPF(text=source), '')  # compiles and auto-attaches
+            if not auto_attach:
+                detach_all(program.bpf)
+        except Exception as err:  # noqa: BLE001 - BCC raises plain Exception
+            raise classify_bcc_error(err, ''.join(log)) from err
+        program.compiler_log = ''.join(log)
+        if program.reusable:
+            self.cache[key] = program
+            while len(self.cache) > PROGRAM_CACHE_SIZE:
+                _, evicted = self.cache.popitem(last=False)
+                if evicted is not self.current:
+                    evicted.bpf.cleanup()
+        return program, False
+
+    def use(self, program):
+        """Makes `program` the current one, freeing the previous one unless the cache keeps it."""
+        previous, self.current = self.current, program
+        if previous and previous is not program and not previous.reusable:
+            previous.bpf.cleanup()
+
+    # ------------------------------------------------------------------ compile ahead
+
+    def prepare(self, message):
+        """Compiles a source ahead of its run (the web lab sends it while the learner types), so
+        pressing Run finds it in the cache. Reports compile errors and warnings either way."""
+        try:
+            program, cached = self.program_for(message['source'], auto_attach=False)
+        except RunFailure as failure:
+            send({'type': 'prepared', 'id': message['id'], 'cached': False, 'compilerLog': '',
+                  'error': {'kind': failure.kind, 'message': failure.message,
+                            'log': failure.log[-(1 << 20):]}})
+            return
+        if not program.reusable:
+            program.bpf.cleanup()  # compiled for its diagnostics only
+        send({'type': 'prepared', 'id': message['id'], 'cached': cached,
+              'compilerLog': program.compiler_log[-(1 << 20):], 'error': None})
 
     # ------------------------------------------------------------------ run lifecycle
 
@@ -217,8 +285,8 @@ class Worker:
             probes = self.compile_and_attach(run, message)
         except RunFailure as failure:
             self.active = None
-            if self.loaded:
-                detach_all(self.loaded[1])  # auto-attached probes of a half-attached run
+            if self.current:
+                detach_all(self.current.bpf)  # auto-attached probes of a half-attached run
             send({'type': 'run-error', 'id': run.id, 'kind': failure.kind,
                   'message': failure.message, 'log': failure.log[-(1 << 20):]})
             send({'type': 'run-stopped', 'id': run.id,
@@ -227,29 +295,15 @@ class Worker:
         run.reader = TraceReader(run.id, run.limits, self.events)
         run.reader.start()
         send({'type': 'run-attached', 'id': run.id, 'probes': probes,
-              'compilerLog': self.loaded[2][-(1 << 20):] if self.loaded else ''})
+              'compilerLog': self.current.compiler_log[-(1 << 20):]})
 
     def compile_and_attach(self, run, message):
-        source = message['source']
-        key = hashlib.sha256(source.encode()).hexdigest()
-        cached = self.loaded is not None and self.loaded[0] == key
-        send({'type': 'run-stage', 'id': run.id, 'stage': 'compiling', 'cached': cached})
+        send({'type': 'run-stage', 'id': run.id, 'stage': 'compiling',
+              'cached': hashlib.sha256(message['source'].encode()).hexdigest() in self.cache})
+        program, cached = self.program_for(message['source'], auto_attach=True)
+        self.use(program)
+        b = program.bpf
         log = []
-        try:
-            if cached:
-                b = self.loaded[1]
-                with captured_stderr(log):
-                    b._trace_autoload()  # re-attach kprobe__/tracepoint__ functions
-            else:
-                self.unload()
-                with captured_stderr(log):
-                    b = BPF(text=source)  # compiles; auto-attaches kprobe__ etc. as BCC does
-                # Only map-free programs are reused: a map's contents would leak between runs.
-                cache_key = key if lib.bpf_num_tables(b.module) == 0 else None
-                # What clang printed on success: its warnings (e.g. a missing return).
-                self.loaded = (cache_key, b, ''.join(log))
-        except Exception as err:  # noqa: BLE001 - BCC raises plain Exception
-            raise classify_bcc_error(err, ''.join(log)) from err
         # Clear what earlier runs left in the trace buffer, so the learner sees only this run.
         with open(f'{TRACING}/trace', 'w', encoding='utf-8'):
             pass
@@ -320,17 +374,12 @@ class Worker:
         if run is None or (run_id is not None and run.id != run_id):
             return
         self.active = None
-        if self.loaded:
-            detach_all(self.loaded[1])
+        if self.current:
+            detach_all(self.current.bpf)
         if run.reader:
             run.reader.stopping.set()
             run.reader.join()
         send({'type': 'run-stopped', 'id': run.id, 'reason': reason})
-
-    def unload(self):
-        if self.loaded:
-            self.loaded[1].cleanup()
-            self.loaded = None
 
     # ------------------------------------------------------------------ main loop
 
@@ -366,6 +415,8 @@ class Worker:
             message = event[1]
             if message['type'] == 'run':
                 self.run(message)
+            elif message['type'] == 'prepare':
+                self.prepare(message)
             elif message['type'] == 'stop':
                 self.stop(reason='requested', run_id=message['id'])
 

@@ -185,7 +185,9 @@ export class ProbeRun {
         this.receiveTrace(message.lines, message.dropped);
         break;
       case 'run-error':
-        this.fail(this.describeError(message.kind, message.message, message.log));
+        this.fail(
+          describeRunError(message.kind, message.message, message.log, this.request.source),
+        );
         break;
       case 'run-stopped':
         this.finish(message.reason);
@@ -220,19 +222,6 @@ export class ProbeRun {
     }
   }
 
-  private describeError(kind: RunErrorKind, message: string, log: string): ProbeError {
-    const error: ProbeError = { kind, message, log, diagnostics: [] };
-    if (kind === 'compile') {
-      error.diagnostics = parseClangDiagnostics(log);
-      const first = error.diagnostics.find((d) => d.severity === 'error');
-      if (first) error.message = `${message} Line ${first.line}: ${first.message}`;
-    } else if (kind === 'verifier') {
-      error.verifier = explainVerifierLog(log, this.request.source);
-      error.message = `${message} ${error.verifier.summary}`;
-    }
-    return error;
-  }
-
   private fail(
     error: Omit<ProbeError, 'diagnostics'> & { diagnostics?: SourceDiagnostic[] },
   ): void {
@@ -265,6 +254,25 @@ export class ProbeRun {
   private emit(event: ProbeRunEvent): void {
     for (const listener of this.listeners) listener(event);
   }
+}
+
+/** A run error from the agent, with compile errors positioned and a verifier log explained. */
+export function describeRunError(
+  kind: RunErrorKind,
+  message: string,
+  log: string,
+  source: string,
+): ProbeError {
+  const error: ProbeError = { kind, message, log, diagnostics: [] };
+  if (kind === 'compile') {
+    error.diagnostics = parseClangDiagnostics(log);
+    const first = error.diagnostics.find((d) => d.severity === 'error');
+    if (first) error.message = `${message} Line ${first.line}: ${first.message}`;
+  } else if (kind === 'verifier') {
+    error.verifier = explainVerifierLog(log, source);
+    error.message = `${message} ${error.verifier.summary}`;
+  }
+  return error;
 }
 
 function describe(error: unknown): string {

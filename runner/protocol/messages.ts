@@ -64,6 +64,14 @@ export const HostMessage = z.discriminatedUnion('type', [
     limits: RunLimits,
   }),
   z.strictObject({ type: z.literal('stop'), id }),
+  z
+    .strictObject({
+      type: z.literal('prepare'),
+      id,
+      source: z.string().max(1 << 20),
+      compileTimeoutMs: z.number().int().positive(),
+    })
+    .describe('Compile ahead of a run (the editor sends it while the learner types).'),
   z.strictObject({
     type: z.literal('exec'),
     id,
@@ -143,6 +151,19 @@ export const AgentMessage = z.discriminatedUnion('type', [
       .string()
       .max(1 << 20)
       .describe('Raw clang or verifier output, when there is one.'),
+  }),
+  z.strictObject({
+    type: z.literal('prepared'),
+    id,
+    cached: z.boolean(),
+    compilerLog: z.string().max(1 << 20),
+    error: z
+      .strictObject({
+        kind: RunErrorKind,
+        message: z.string().max(4096),
+        log: z.string().max(1 << 20),
+      })
+      .nullable(),
   }),
   z.strictObject({
     type: z.literal('run-stopped'),

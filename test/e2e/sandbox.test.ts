@@ -8,6 +8,7 @@ import { rmSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LIMITS } from '../../runner/limits.js';
+import { prepareProbe } from '../../runner/probe/prepare.js';
 import { ProbeRun } from '../../runner/probe/probe-run.js';
 import { execInSandbox } from '../../runner/sandbox/exec.js';
 import { QemuSandboxDriver } from '../../runner/sandbox/qemu.js';
@@ -248,6 +249,37 @@ int count(void *ctx) {
     expect(outcome.error?.kind).toBe('limit');
     expect(outcome.error?.message).toContain('64 KiB');
     expect(outcome.error?.message).toContain('sourceBytes');
+  });
+});
+
+describe('compile ahead', () => {
+  it('compiles while the learner types, so Run finds the program cached', async () => {
+    const source = `// compiled ahead ${Date.now()}\n${HELLO_WORLD}`;
+    const prepared = await prepareProbe(sandbox.agent, source);
+    expect(prepared).toEqual({ cached: false, warnings: [], error: undefined });
+    expect((await prepareProbe(sandbox.agent, source)).cached).toBe(true);
+    const outcome = await runProbe(
+      sandbox,
+      { source, attach: [{ kind: 'kprobe', target: 'clone' }] },
+      { trigger: 'ls /', until: hasHello },
+    );
+    expect(outcome.events).toContainEqual({ type: 'stage', stage: 'compiling', cached: true });
+    expect(hasHello(outcome.messages)).toBe(true);
+  });
+
+  it('returns compile errors and warnings as live diagnostics, attaching nothing', async () => {
+    const broken = await prepareProbe(sandbox.agent, 'int f(void *ctx) {\n  return x;\n}\n');
+    expect(broken.error?.kind).toBe('compile');
+    expect(broken.error?.diagnostics[0]).toMatchObject({ line: 2, severity: 'error' });
+
+    const auto = await prepareProbe(
+      sandbox.agent,
+      'int kprobe__do_sys_openat2(void *ctx) {\n  bpf_trace_printk("x\\n");\n}\n',
+    );
+    expect(auto.error).toBeUndefined();
+    expect(auto.warnings[0]).toMatchObject({ line: 3, severity: 'warning' });
+    const kprobes = await execInSandbox(sandbox.agent, 'cat /sys/kernel/debug/kprobes/list');
+    expect(kprobes.stdout).not.toContain('do_sys_openat2');
   });
 });
 

@@ -1,0 +1,41 @@
+/**
+ * Compile ahead: the editor sends the learner's source while they type, the sandbox compiles
+ * and caches it, and pressing Run finds it ready (a warm run then costs no compile). The answer
+ * doubles as live diagnostics: compile errors and warnings, positioned in the learner's file.
+ */
+import { randomUUID } from 'node:crypto';
+import type { AgentConnection } from '../agent-connection.js';
+import { checkSourceSize, LIMITS } from '../limits.js';
+import { parseClangDiagnostics, type SourceDiagnostic } from './diagnostics.js';
+import { describeRunError, type ProbeError } from './probe-run.js';
+
+export interface PrepareResult {
+  /** The sandbox had already compiled this exact source. */
+  cached: boolean;
+  warnings: SourceDiagnostic[];
+  /** Set when the source does not compile (or is refused by a limit). */
+  error: ProbeError | undefined;
+}
+
+export async function prepareProbe(agent: AgentConnection, source: string): Promise<PrepareResult> {
+  const tooBig = checkSourceSize(source);
+  if (tooBig) {
+    return {
+      cached: false,
+      warnings: [],
+      error: { kind: 'limit', message: tooBig, log: '', diagnostics: [] },
+    };
+  }
+  const id = randomUUID();
+  const timeoutMs = LIMITS.compileTimeoutMs.value;
+  const answer = agent.waitFor('prepared', (m) => m.id === id, timeoutMs + 10_000);
+  agent.send({ type: 'prepare', id, source, compileTimeoutMs: timeoutMs });
+  const prepared = await answer;
+  return {
+    cached: prepared.cached,
+    warnings: parseClangDiagnostics(prepared.compilerLog),
+    error: prepared.error
+      ? describeRunError(prepared.error.kind, prepared.error.message, prepared.error.log, source)
+      : undefined,
+  };
+}
