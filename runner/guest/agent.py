@@ -386,6 +386,9 @@ class Agent:
     def on_prepare(self, message):
         self.worker.send(message)
 
+    def on_dump_programs(self, message):
+        self.worker.send(message)
+
     def on_exec(self, message):
         if message['id'] in self.execs:
             return self.error(message['id'], 'busy', 'a command with this id is running')

@@ -11,12 +11,16 @@ inspected (bpftool), and map-free programs stay cached by source hash: running t
 again, or text compiled ahead with `prepare`, skips clang entirely.
 """
 
+import ctypes
 import hashlib
 import json
 import os
 import queue
 import re
 import select
+import shutil
+import struct
+import subprocess
 import sys
 import tempfile
 import threading
@@ -130,6 +134,68 @@ def name_unknown_task(line):
         return line
     width = len(match.group(1)) + len('<...>')
     return f'{comm:>{width}}-{match.group(2)}' + line[match.end():]
+
+
+def prog_id_of(fd):
+    """The kernel's id for a program fd, from /proc/self/fdinfo."""
+    try:
+        with open(f'/proc/self/fdinfo/{fd}', encoding='ascii') as f:
+            for line in f:
+                if line.startswith('prog_id:'):
+                    return int(line.split()[1])
+    except (OSError, ValueError):
+        return None
+    return None
+
+
+def tool_output(argv):
+    result = subprocess.run(argv, capture_output=True, text=True, timeout=30, check=False)
+    return result.stdout if result.returncode == 0 else result.stdout + result.stderr
+
+
+SYS_BPF = 321  # x86-64
+BPF_OBJ_GET_INFO_BY_FD = 15
+
+
+def jit_image(fd):
+    """The JIT's machine code for a program fd, through bpf(BPF_OBJ_GET_INFO_BY_FD): Debian's
+    bpftool is built without libbfd and refuses to dump it. Offsets follow struct
+    bpf_prog_info: jited_prog_len at 16, jited_prog_insns at 24."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    info = ctypes.create_string_buffer(256)
+
+    def get_info():
+        attr = struct.pack('=IIQ', fd, len(info), ctypes.addressof(info)).ljust(128, b'\0')
+        attr_buf = ctypes.create_string_buffer(attr, len(attr))
+        if libc.syscall(SYS_BPF, BPF_OBJ_GET_INFO_BY_FD, attr_buf, len(attr)) != 0:
+            raise OSError(ctypes.get_errno(), os.strerror(ctypes.get_errno()))
+
+    get_info()
+    length = struct.unpack_from('=I', info, 16)[0]
+    if length == 0:
+        return b''
+    code = ctypes.create_string_buffer(length)
+    ctypes.memset(info, 0, len(info))
+    struct.pack_into('=I', info, 16, length)
+    struct.pack_into('=Q', info, 24, ctypes.addressof(code))
+    get_info()
+    return code.raw[:length]
+
+
+def dump_jited(fd):
+    try:
+        image = jit_image(fd)
+    except OSError as err:
+        return '', f'The kernel did not give the JIT code: {err}.'
+    if not image:
+        return '', 'This program is not JIT-compiled (the kernel interprets it).'
+    if not shutil.which('objdump'):
+        return '', 'objdump is not in this sandbox image, so the JIT code cannot be shown.'
+    with tempfile.NamedTemporaryFile(suffix='.bin') as tmp:
+        tmp.write(image)
+        tmp.flush()
+        return tool_output(['objdump', '-D', '-b', 'binary', '-m', 'i386:x86-64',
+                            '--no-show-raw-insn', tmp.name]), ''
 
 
 class TraceReader(threading.Thread):
@@ -275,6 +341,24 @@ class Worker:
         send({'type': 'prepared', 'id': message['id'], 'cached': cached,
               'compilerLog': program.compiler_log[-(1 << 20):], 'error': None})
 
+    # ------------------------------------------------------------------ the kernel's copy
+
+    def dump_programs(self, message):
+        """The current program's functions as the kernel holds them: the verified instructions
+        with their source lines, and the JIT's machine code."""
+        programs = []
+        funcs = self.current.bpf.funcs if self.current else {}
+        for name, func in funcs.items():
+            prog_id = prog_id_of(func.fd)
+            if prog_id is None:
+                continue
+            name = name.decode() if isinstance(name, bytes) else name
+            xlated = tool_output(['bpftool', 'prog', 'dump', 'xlated', 'id', str(prog_id), 'linum'])
+            jited, note = dump_jited(func.fd)
+            programs.append({'name': name[:128], 'id': prog_id, 'xlated': xlated[-(1 << 20):],
+                             'jited': jited[-(1 << 20):], 'note': note[:4096]})
+        send({'type': 'programs', 'id': message['id'], 'programs': programs})
+
     # ------------------------------------------------------------------ run lifecycle
 
     def run(self, message):
@@ -417,6 +501,8 @@ class Worker:
                 self.run(message)
             elif message['type'] == 'prepare':
                 self.prepare(message)
+            elif message['type'] == 'dump-programs':
+                self.dump_programs(message)
             elif message['type'] == 'stop':
                 self.stop(reason='requested', run_id=message['id'])
 

@@ -109,8 +109,27 @@ export async function buildImage(
   }
   const image = await findImage();
   if (!image) throw new ImageBuildError('the image build finished but the image is incomplete');
+  const pruned = await pruneOtherImages([rootfsDir(rootHash), initramfsPath(initHash)]);
+  if (pruned > 0) report('cache', `removed ${pruned} image part(s) of older recipes`);
   report('done', image.id);
   return image;
+}
+
+/**
+ * Removes images built from other recipes: a root file system is about 850 MB, and every
+ * recipe change would otherwise leave one behind. A sandbox still running from a removed image
+ * keeps working (its qemu holds the files open).
+ */
+async function pruneOtherImages(keep: string[]): Promise<number> {
+  let removed = 0;
+  for (const entry of await readdir(imagesDir())) {
+    const path = join(imagesDir(), entry);
+    if (keep.includes(path) || entry.includes('.partial-')) continue;
+    if (!/^(rootfs-[0-9a-f]+|initramfs-[0-9a-f]+\.cpio)$/.test(entry)) continue;
+    await rm(path, { recursive: true, force: true });
+    removed++;
+  }
+  return removed;
 }
 
 async function buildRootfs(hash: string, report: (stage: string, detail?: string) => void) {

@@ -27,6 +27,9 @@ export const ROOTFS_RECIPE = Object.freeze({
     'bpftrace',
     'bpftool',
     'tcpdump',
+    // objdump disassembles the JIT's machine code for the bytecode view: Debian's bpftool is
+    // built without libbfd, so `bpftool prog dump jited` cannot.
+    'binutils',
     'iproute2',
     'procps',
     'bash',

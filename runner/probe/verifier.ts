@@ -228,13 +228,13 @@ function findSourceLine(
 }
 
 /**
- * Indexes of the source lines equal to `text` (trimmed), failing that containing it, failing
+ * Indexes of the (trimmed) source lines equal to `text`, failing that containing it, failing
  * that sharing the most tokens with it. The last step is for BCC's rewrites: the verifier
  * quotes the text BCC compiled, where `counts.lookup(&key)` became `bpf_map_lookup_elem(...)`
  * and `bpf_trace_printk("hi\\n")` a block around `bpf_trace_printk_`; string literals and
  * names such as `key` and `value` survive the rewrite and point back to the learner's line.
  */
-function matchLines(sourceLines: string[], text: string): number[] {
+export function matchLines(sourceLines: string[], text: string): number[] {
   const exact: number[] = [];
   const containing: number[] = [];
   sourceLines.forEach((line, index) => {

@@ -65,6 +65,9 @@ export const HostMessage = z.discriminatedUnion('type', [
   }),
   z.strictObject({ type: z.literal('stop'), id }),
   z
+    .strictObject({ type: z.literal('dump-programs'), id })
+    .describe("The current run's programs as the kernel holds them: verified and JIT code."),
+  z
     .strictObject({
       type: z.literal('prepare'),
       id,
@@ -164,6 +167,27 @@ export const AgentMessage = z.discriminatedUnion('type', [
         log: z.string().max(1 << 20),
       })
       .nullable(),
+  }),
+  z.strictObject({
+    type: z.literal('programs'),
+    id,
+    programs: z
+      .array(
+        z.strictObject({
+          name: z.string().max(128),
+          id: z.number().int().nonnegative(),
+          xlated: z
+            .string()
+            .max(1 << 20)
+            .describe('`bpftool prog dump xlated linum` output.'),
+          jited: z
+            .string()
+            .max(1 << 20)
+            .describe('objdump of the JIT image, or empty.'),
+          note: z.string().max(4096).describe('Why a part is missing, or empty.'),
+        }),
+      )
+      .max(64),
   }),
   z.strictObject({
     type: z.literal('run-stopped'),

@@ -8,6 +8,7 @@ import { rmSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LIMITS } from '../../runner/limits.js';
+import { dumpPrograms } from '../../runner/probe/bytecode.js';
 import { prepareProbe } from '../../runner/probe/prepare.js';
 import { ProbeRun } from '../../runner/probe/probe-run.js';
 import { execInSandbox } from '../../runner/sandbox/exec.js';
@@ -135,6 +136,28 @@ int kprobe__do_sys_openat2(struct pt_regs *ctx) {
     // The kernel agrees: no kprobe is left attached.
     const kprobes = await execInSandbox(sandbox.agent, 'cat /sys/kernel/debug/kprobes/list');
     expect(kprobes.stdout).not.toContain('sys_clone');
+  });
+});
+
+describe('the program as the kernel holds it', () => {
+  it('dumps the verified instructions on their source lines and the JIT machine code', async () => {
+    const run = ProbeRun.start(sandbox.agent, {
+      source: HELLO_WORLD,
+      attach: [{ kind: 'kprobe', target: 'clone' }],
+    });
+    await run.attached;
+    const programs = await dumpPrograms(sandbox.agent, HELLO_WORLD);
+    await run.stop();
+    expect(programs).toHaveLength(1);
+    const [program] = programs;
+    expect(program?.name).toBe('hello_world');
+    expect(program?.xlated.at(-1)).toMatchObject({ text: '(95) exit', line: 3 });
+    expect(program?.xlated.some((i) => i.line === 2 && /call bpf_trace_printk/.test(i.text))).toBe(
+      true,
+    );
+    expect(program?.note).toBeUndefined();
+    expect(program?.jited.length).toBeGreaterThan(3);
+    expect(program?.jited.join('\n')).toMatch(/\b(ret|call|push|mov)/);
   });
 });
 

@@ -1,0 +1,166 @@
+/**
+ * The browser <-> server WebSocket protocol, declared once and imported by both sides.
+ *
+ * One WebSocket per tab; every frame is one JSON object with a `type`. The server validates
+ * every client message with these schemas (an unknown, malformed or oversized one gets an
+ * `error` reply, never a crash); the client trusts the server's messages by type only.
+ */
+import { z } from 'zod';
+
+export const WEB_PROTOCOL_VERSION = 1;
+
+/** The largest client frame the server reads; the probe source limit (64 KiB) fits with room. */
+export const MAX_CLIENT_MESSAGE_BYTES = 256 * 1024;
+
+export const AttachChoice = z.strictObject({
+  kind: z.enum(['kprobe', 'kretprobe', 'tracepoint']),
+  target: z.string().min(1).max(128),
+  fn: z
+    .string()
+    .regex(/^[A-Za-z_][A-Za-z0-9_]*$/)
+    .max(128)
+    .optional(),
+});
+export type AttachChoice = z.infer<typeof AttachChoice>;
+
+/** The attach picker's choices; `label` is what the learner reads. */
+export const ATTACH_PRESETS: readonly { label: string; attach: AttachChoice }[] = [
+  { label: 'kprobe: clone (fork)', attach: { kind: 'kprobe', target: 'clone' } },
+  { label: 'kprobe: execve', attach: { kind: 'kprobe', target: 'execve' } },
+  { label: 'kprobe: openat', attach: { kind: 'kprobe', target: 'openat' } },
+  { label: 'kprobe: read', attach: { kind: 'kprobe', target: 'read' } },
+  { label: 'kprobe: write', attach: { kind: 'kprobe', target: 'write' } },
+  { label: 'kretprobe: openat', attach: { kind: 'kretprobe', target: 'openat' } },
+  {
+    label: 'tracepoint: syscalls:sys_enter_execve',
+    attach: { kind: 'tracepoint', target: 'syscalls:sys_enter_execve' },
+  },
+  {
+    label: 'tracepoint: sched:sched_process_exec',
+    attach: { kind: 'tracepoint', target: 'sched:sched_process_exec' },
+  },
+];
+
+const terminalSize = {
+  cols: z.number().int().min(2).max(1000),
+  rows: z.number().int().min(2).max(1000),
+};
+
+// ------------------------------------------------------------------ browser -> server
+
+export const ClientMessage = z.discriminatedUnion('type', [
+  z.strictObject({
+    type: z.literal('run'),
+    source: z.string().max(1 << 20),
+    /** Empty when the source attaches itself the BCC way (kprobe__..., TRACEPOINT_PROBE). */
+    attach: z.array(AttachChoice).max(8),
+  }),
+  z.strictObject({ type: z.literal('stop') }),
+  /** Compile ahead while the learner types: live diagnostics, and a warm Run. */
+  z.strictObject({ type: z.literal('prepare'), source: z.string().max(1 << 20) }),
+  z.strictObject({ type: z.literal('shell-input'), data: z.string().max(64 * 1024) }),
+  z.strictObject({ type: z.literal('shell-resize'), ...terminalSize }),
+  /** Flow control: the terminal has written this many more bytes of `stream`. */
+  z.strictObject({
+    type: z.literal('ack'),
+    stream: z.enum(['trace', 'shell']),
+    bytes: z.number().int().min(0),
+  }),
+  z.strictObject({ type: z.literal('bytecode') }),
+]);
+export type ClientMessage = z.infer<typeof ClientMessage>;
+
+// ------------------------------------------------------------------ server -> browser
+
+export type Phase =
+  | 'starting' // booting a sandbox
+  | 'ready' // sandbox up, nothing attached
+  | 'compiling'
+  | 'loading'
+  | 'attached'
+  | 'stopped'
+  | 'error';
+
+export interface Diagnostic {
+  line: number;
+  column: number;
+  severity: 'error' | 'warning' | 'note';
+  message: string;
+}
+
+export interface VerifierExplanation {
+  summary: string;
+  explanation: string;
+  line?: number;
+  sourceText?: string;
+}
+
+export interface BytecodeInstruction {
+  /** Instruction index in the verified program. */
+  index: number;
+  text: string;
+  /** The learner's source line it came from, when the kernel knows it. */
+  line?: number;
+}
+
+export interface BytecodeProgram {
+  name: string;
+  id: number;
+  xlated: BytecodeInstruction[];
+  /** JIT-compiled x86-64 instructions, or empty with `jitedNote` saying why. */
+  jited: string[];
+  jitedNote?: string;
+}
+
+export type ServerMessage =
+  | { type: 'hello'; protocolVersion: number; sessionId: string; sourceLimitBytes: number }
+  | { type: 'status'; phase: Phase; text: string }
+  | { type: 'attached'; probes: { kind: string; event: string; fn: string }[] }
+  /** Trace output, already formatted for a terminal (`\r\n` line ends). */
+  | { type: 'trace'; data: string }
+  | { type: 'shell-output'; data: string }
+  /** Output was dropped because the tab could not keep up or a cap was reached. */
+  | { type: 'truncated'; stream: 'trace' | 'shell'; droppedBytes: number; reason: string }
+  /** Live diagnostics for the editor: from a compile-ahead or a run. */
+  | { type: 'diagnostics'; diagnostics: Diagnostic[] }
+  | {
+      type: 'run-error';
+      kind: string;
+      message: string;
+      diagnostics: Diagnostic[];
+      verifier?: VerifierExplanation;
+      log: string;
+    }
+  | { type: 'stopped'; reason: string; lines: number }
+  | { type: 'bytecode'; programs: BytecodeProgram[]; error?: string }
+  | {
+      type: 'error';
+      code: 'malformed' | 'too-large' | 'unknown-type' | 'busy' | 'sandbox' | 'limit';
+      message: string;
+    };
+
+export type ServerMessageOf<T extends ServerMessage['type']> = Extract<ServerMessage, { type: T }>;
+
+/** Validates one incoming frame; the error names what is wrong, for the reply. */
+export function parseClientMessage(
+  raw: string,
+): { ok: true; message: ClientMessage } | { ok: false; code: 'malformed' | 'unknown-type'; error: string } {
+  let value: unknown;
+  try {
+    value = JSON.parse(raw);
+  } catch (cause) {
+    return { ok: false, code: 'malformed', error: `not JSON: ${(cause as Error).message}` };
+  }
+  const type = (value as { type?: unknown } | null)?.type;
+  if (typeof type !== 'string') {
+    return { ok: false, code: 'malformed', error: 'a message is an object with a string "type"' };
+  }
+  if (!ClientMessage.options.some((option) => option.shape.type.value === type)) {
+    return { ok: false, code: 'unknown-type', error: `unknown message type "${type.slice(0, 40)}"` };
+  }
+  const parsed = ClientMessage.safeParse(value);
+  if (parsed.success) return { ok: true, message: parsed.data };
+  const issue = parsed.error.issues[0];
+  const where = issue?.path.length ? ` at ${issue.path.join('.')}` : '';
+  return { ok: false, code: 'malformed', error: `invalid "${type}" message${where}: ${issue?.message}` };
+}
