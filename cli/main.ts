@@ -6,6 +6,7 @@
 import { BENCH_USAGE } from './bench.js';
 import { IMAGE_USAGE, imageCommand } from './image.js';
 import { RUN_USAGE } from './run.js';
+import { SERVE_USAGE } from './serve.js';
 import { UsageError } from './usage.js';
 
 const USAGE = `Usage: ebpf-lab <command> [options]
@@ -16,7 +17,8 @@ Commands:
   image build|status
                     Build (or inspect) the guest image the sandbox boots.
   bench [--json]    Measure boot, cold run, warm run and the guide's own way, side by side.
-  serve             Serve the web lab (arrives with the web lab; not in this version yet).
+  serve [--host H] [--port P] [--lessons DIR]
+                    Serve the web lab (default http://127.0.0.1:3000).
 
 Run 'ebpf-lab <command> --help' for a command's options.`;
 
@@ -26,12 +28,7 @@ const commands: Record<string, () => Promise<Command>> = {
   image: async () => imageCommand,
   run: async () => (await import('./run.js')).runCommand,
   bench: async () => (await import('./bench.js')).benchCommand,
-  serve: async () => async () => {
-    process.stderr.write(
-      'The web lab is not part of this version yet. Try: ebpf-lab run FILE.c --attach kprobe:clone --trigger ls\n',
-    );
-    return 2;
-  },
+  serve: async () => (await import('./serve.js')).serveCommand,
 };
 
 async function main(argv: string[]): Promise<number> {

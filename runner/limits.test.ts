@@ -48,8 +48,9 @@ describe('formatLimitValue', () => {
 
   it.each<[number, string]>([
     [1000, '1 s'],
-    [60_000, '60 s'],
-    [120_000, '120 s'],
+    [60_000, '1 min'],
+    [90_000, '90 s'],
+    [120_000, '2 min'],
     [1500, '1500 ms'],
     [999, '999 ms'],
     [0, '0 s'],
@@ -79,9 +80,10 @@ describe('limitMessage', () => {
     );
   });
 
-  it('formats time limits in seconds', () => {
+  it('formats time limits in whole minutes, else seconds', () => {
     const message = limitMessage('maxRunMs');
-    expect(message).toContain('600 s');
+    expect(message).toContain('10 min');
+    expect(limitMessage('maxRunMs', 90_000)).toContain('90 s');
     expect(message).toContain('maxRunMs');
   });
 

@@ -45,7 +45,10 @@ export function formatLimitValue(value: number, unit: Limit['unit']): string {
     if (value >= 1024 && value % 1024 === 0) return `${value / 1024} KiB`;
     return `${value} bytes`;
   }
-  if (unit === 'ms') return value % 1000 === 0 ? `${value / 1000} s` : `${value} ms`;
+  if (unit === 'ms') {
+    if (value >= 60_000 && value % 60_000 === 0) return `${value / 60_000} min`;
+    return value % 1000 === 0 ? `${value / 1000} s` : `${value} ms`;
+  }
   return `${value} ${unit}`;
 }
 

@@ -144,7 +144,9 @@ export type ServerMessageOf<T extends ServerMessage['type']> = Extract<ServerMes
 /** Validates one incoming frame; the error names what is wrong, for the reply. */
 export function parseClientMessage(
   raw: string,
-): { ok: true; message: ClientMessage } | { ok: false; code: 'malformed' | 'unknown-type'; error: string } {
+):
+  | { ok: true; message: ClientMessage }
+  | { ok: false; code: 'malformed' | 'unknown-type'; error: string } {
   let value: unknown;
   try {
     value = JSON.parse(raw);
@@ -156,11 +158,19 @@ export function parseClientMessage(
     return { ok: false, code: 'malformed', error: 'a message is an object with a string "type"' };
   }
   if (!ClientMessage.options.some((option) => option.shape.type.value === type)) {
-    return { ok: false, code: 'unknown-type', error: `unknown message type "${type.slice(0, 40)}"` };
+    return {
+      ok: false,
+      code: 'unknown-type',
+      error: `unknown message type "${type.slice(0, 40)}"`,
+    };
   }
   const parsed = ClientMessage.safeParse(value);
   if (parsed.success) return { ok: true, message: parsed.data };
   const issue = parsed.error.issues[0];
   const where = issue?.path.length ? ` at ${issue.path.join('.')}` : '';
-  return { ok: false, code: 'malformed', error: `invalid "${type}" message${where}: ${issue?.message}` };
+  return {
+    ok: false,
+    code: 'malformed',
+    error: `invalid "${type}" message${where}: ${issue?.message}`,
+  };
 }

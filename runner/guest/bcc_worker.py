@@ -480,9 +480,11 @@ class Worker:
             except queue.Empty:
                 event = None
             if self.active and time.monotonic() > self.active.deadline:
-                limit_s = self.active.limits['maxRunMs'] // 1000
+                limit_ms = self.active.limits['maxRunMs']
+                shown = (f'{limit_ms // 60000} min' if limit_ms % 60000 == 0
+                         else f'{limit_ms / 1000:g} s')
                 send({'type': 'run-error', 'id': self.active.id, 'kind': 'limit',
-                      'message': f'Run time limit reached: {limit_s} s (maxRunMs). '
+                      'message': f'Run time limit reached: {shown} (maxRunMs). '
                       'The probe was detached.', 'log': ''})
                 self.stop(reason='timeout')
             if event is None:

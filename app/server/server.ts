@@ -1,0 +1,199 @@
+/**
+ * The web lab's HTTP and WebSocket server: the built client, a JSON API (course, lessons,
+ * progress, health) and one WebSocket per tab at /ws. Each learner is a cookie; their session
+ * (sandbox, shell, runs) lives in the SessionRegistry.
+ */
+import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { createServer, type IncomingMessage } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import express, { type Request, type Response } from 'express';
+import { WebSocketServer } from 'ws';
+import { LIMITS } from '../../runner/limits.js';
+import { loadCourse } from '../lessons/load.js';
+import { renderLessonMarkdown } from '../lessons/render.js';
+import type { Lesson } from '../lessons/schema.js';
+import type { LabConfig } from './config.js';
+import { serveConnection } from './connection.js';
+import { LessonState, ProgressStore } from './progress.js';
+import { isSameOrigin, securityHeaders } from './security.js';
+import type { SandboxSource } from './session.js';
+import { LabFullError, SessionRegistry } from './session-registry.js';
+
+const LEARNER_COOKIE = 'ebpf_lab_learner';
+const LEARNER_ID = /^[0-9a-f]{32}$/;
+/** Hard cap where `ws` closes the connection; smaller oversized frames get an error reply. */
+const WS_MAX_PAYLOAD = 4 * 1024 * 1024;
+
+export interface LabServer {
+  url: string;
+  registry: SessionRegistry;
+  close(): Promise<void>;
+}
+
+function learnerIdFrom(cookieHeader: string | undefined): string | undefined {
+  for (const part of (cookieHeader ?? '').split(';')) {
+    const [name, value] = part.trim().split('=');
+    if (name === LEARNER_COOKIE && value && LEARNER_ID.test(value)) return value;
+  }
+  return undefined;
+}
+
+interface RenderedLesson {
+  lesson: Lesson;
+  html: string;
+}
+
+export async function startLabServer(
+  config: LabConfig,
+  sandboxes: SandboxSource,
+): Promise<LabServer> {
+  const lessons: RenderedLesson[] = (await loadCourse(config.lessonsDir)).map((lesson) => ({
+    lesson,
+    html: renderLessonMarkdown(lesson.markdown, `/api/lessons/${lesson.id}/`),
+  }));
+  const progress = await ProgressStore.open(join(config.dataDir, 'progress.json'));
+  const registry = new SessionRegistry(
+    sandboxes,
+    {
+      idleTimeoutMs: config.idleTimeoutMs,
+      reconnectGraceMs: config.reconnectGraceMs,
+      shellScrollbackBytes: 64 * 1024,
+    },
+    config.maxSessions,
+  );
+
+  const app = express();
+  app.disable('x-powered-by');
+  app.use(securityHeaders);
+  // Every visitor gets a learner id: it names their session and their progress.
+  app.use((req, res, next) => {
+    if (!learnerIdFrom(req.headers.cookie)) {
+      const id = randomBytes(16).toString('hex');
+      req.headers.cookie = `${LEARNER_COOKIE}=${id}`;
+      res.cookie(LEARNER_COOKIE, id, {
+        httpOnly: true,
+        sameSite: 'strict',
+        path: '/',
+        maxAge: 365 * 86_400_000,
+      });
+    }
+    next();
+  });
+  app.use(express.json({ limit: '16kb' }));
+
+  const learnerOf = (req: Request) => learnerIdFrom(req.headers.cookie) as string;
+  const findLesson = (id: string) => lessons.find((l) => l.lesson.id === id);
+
+  app.get('/api/course', (req, res) => {
+    const learner = learnerOf(req);
+    res.json({
+      title: 'Learn eBPF, hands on',
+      lessons: lessons.map(({ lesson }) => ({
+        id: lesson.id,
+        title: lesson.meta.title,
+        summary: lesson.meta.summary,
+        state: progress.stateOf(learner, lesson.id),
+      })),
+    });
+  });
+
+  app.get('/api/lessons/:id', (req, res) => {
+    const index = lessons.findIndex((l) => l.lesson.id === req.params.id);
+    const found = lessons[index];
+    if (!found) return notFound(res, `no lesson "${req.params.id}"`);
+    const link = (l: RenderedLesson | undefined) =>
+      l ? { id: l.lesson.id, title: l.lesson.meta.title } : null;
+    res.json({
+      id: found.lesson.id,
+      title: found.lesson.meta.title,
+      html: found.html,
+      files: found.lesson.files,
+      attach: found.lesson.meta.attach,
+      prev: link(lessons[index - 1]),
+      next: link(lessons[index + 1]),
+    });
+  });
+
+  app.get('/api/lessons/:id/assets/*path', (req, res) => {
+    const found = findLesson(req.params.id);
+    const path = ([] as string[]).concat(req.params.path ?? []).join('/');
+    if (!found) return notFound(res, `no lesson "${req.params.id}"`);
+    // sendFile with a root refuses paths that climb out of it.
+    res.sendFile(path, { root: join(found.lesson.dir, 'assets'), dotfiles: 'deny' }, (error) => {
+      if (error && !res.headersSent) notFound(res, `no asset "${path}"`);
+    });
+  });
+
+  app.post('/api/progress/:id', async (req, res) => {
+    const state = LessonState.safeParse(req.body?.state);
+    if (!findLesson(req.params.id)) return notFound(res, `no lesson "${req.params.id}"`);
+    if (!state.success) {
+      res.status(400).json({ error: 'state must be "started" or "done"' });
+      return;
+    }
+    await progress.advance(learnerOf(req), req.params.id, state.data);
+    res.status(204).end();
+  });
+
+  app.get('/healthz', (_req, res) => {
+    res.json({ ok: true, sessions: registry.size, lessons: lessons.length });
+  });
+
+  app.use('/api', (_req, res) => notFound(res, 'no such API'));
+
+  const indexHtml = join(config.clientDir, 'index.html');
+  app.use(
+    '/assets',
+    express.static(join(config.clientDir, 'assets'), { immutable: true, maxAge: '1h' }),
+  );
+  app.get(['/', '/lessons/:id'], (_req, res) => {
+    if (!existsSync(indexHtml)) {
+      res.status(503).type('text').send('The browser client is not built: run `npm run setup`.');
+      return;
+    }
+    res.sendFile(indexHtml);
+  });
+
+  const server = createServer(app);
+  const wss = new WebSocketServer({ noServer: true, maxPayload: WS_MAX_PAYLOAD });
+  server.on('upgrade', (req: IncomingMessage, socket, head) => {
+    const reject = (status: number, text: string) => {
+      socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+    };
+    if (new URL(req.url ?? '/', 'http://lab').pathname !== '/ws') return reject(404, 'Not Found');
+    if (!isSameOrigin(req)) return reject(403, 'Forbidden');
+    const learner = learnerIdFrom(req.headers.cookie);
+    if (!learner) return reject(401, 'Unauthorized');
+    wss.handleUpgrade(req, socket, head, (ws) => {
+      try {
+        serveConnection(ws, registry.get(learner), LIMITS.sourceBytes.value);
+      } catch (error) {
+        const code = error instanceof LabFullError ? 'limit' : 'sandbox';
+        ws.send(JSON.stringify({ type: 'error', code, message: (error as Error).message }));
+        ws.close(1013, 'lab full');
+      }
+    });
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(config.port, config.host, () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+  const shownHost = config.host.includes(':') ? `[${config.host}]` : config.host;
+  return {
+    url: `http://${shownHost}:${port}`,
+    registry,
+    async close() {
+      for (const client of wss.clients) client.terminate();
+      await registry.closeAll();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+function notFound(res: Response, message: string): void {
+  res.status(404).json({ error: message });
+}

@@ -1,0 +1,366 @@
+/**
+ * One learner's session: their sandbox, its shell, the probe run in flight, and the browser
+ * tabs watching them. The sandbox starts on first need (the first tab opening, or a Run after
+ * an idle stop), stays while a tab is open, stops after an idle timeout, and stops a grace
+ * period after the last tab closes; a tab that reconnects within it gets the same sandbox and
+ * shell back, with the shell's recent output replayed.
+ */
+import { formatLimitValue } from '../../runner/limits.js';
+import { dumpPrograms } from '../../runner/probe/bytecode.js';
+import { prepareProbe } from '../../runner/probe/prepare.js';
+import { ProbeRun, type ProbeRunEvent } from '../../runner/probe/probe-run.js';
+import { formatTraceLine } from '../../runner/probe/trace-line.js';
+import type { Sandbox, SandboxStartOptions } from '../../runner/sandbox/sandbox.js';
+import type { AttachChoice, ClientMessage, Phase, ServerMessage } from '../shared/protocol.js';
+
+export interface SessionClient {
+  /** Structured messages: status, diagnostics, errors. */
+  send(message: ServerMessage): void;
+  /** Terminal output, flow-controlled per tab. */
+  output(stream: 'trace' | 'shell', text: string): void;
+}
+
+export interface SandboxSource {
+  acquire(options?: SandboxStartOptions): Promise<Sandbox>;
+}
+
+export interface SessionOptions {
+  /** No message from any tab for this long stops the sandbox. */
+  idleTimeoutMs: number;
+  /** After the last tab closes, the sandbox waits this long for a reconnect. */
+  reconnectGraceMs: number;
+  /** Shell output kept to replay to a tab that (re)connects. */
+  shellScrollbackBytes: number;
+}
+
+const SHELL_ID = 'lab-shell';
+const DIM = (text: string) => `\x1b[2m${text}\x1b[0m`;
+
+export class LearnerSession {
+  private readonly clients = new Set<SessionClient>();
+  private sandbox: Sandbox | undefined;
+  private starting: Promise<Sandbox> | undefined;
+  private unsubscribeShell: (() => void) | undefined;
+  private run: ProbeRun | undefined;
+  private runSource = '';
+  private runLines = 0;
+  private scrollback = '';
+  private shellSize = { cols: 80, rows: 24 };
+  private status: { phase: Phase; text: string } = { phase: 'starting', text: 'Connecting…' };
+  private idleTimer: NodeJS.Timeout | undefined;
+  private closeTimer: NodeJS.Timeout | undefined;
+  private pendingPrepare: string | undefined;
+  private preparing = false;
+  private disposed = false;
+
+  constructor(
+    readonly id: string,
+    private readonly source: SandboxSource,
+    private readonly options: SessionOptions,
+    /** Called once the session has stopped for good (last tab gone for the grace period). */
+    private readonly onDisposed: (session: LearnerSession) => void = () => {},
+  ) {}
+
+  get tabCount(): number {
+    return this.clients.size;
+  }
+
+  get hasSandbox(): boolean {
+    return this.sandbox?.isAlive ?? false;
+  }
+
+  attach(client: SessionClient): void {
+    this.clients.add(client);
+    clearTimeout(this.closeTimer);
+    this.closeTimer = undefined;
+    this.touch();
+    client.send({ type: 'status', ...this.status });
+    if (this.scrollback) client.output('shell', this.scrollback);
+    this.ensureSandbox().catch(() => {}); // the failure is already in the status line
+  }
+
+  detach(client: SessionClient): void {
+    this.clients.delete(client);
+    if (this.clients.size > 0 || this.disposed) return;
+    clearTimeout(this.closeTimer);
+    this.closeTimer = setTimeout(() => void this.dispose(), this.options.reconnectGraceMs);
+  }
+
+  /** Handles one validated message from a tab. Never throws: failures go to the status line. */
+  async handle(message: ClientMessage, from: SessionClient): Promise<void> {
+    this.touch();
+    try {
+      switch (message.type) {
+        case 'run':
+          return await this.startRun(message.source, message.attach);
+        case 'stop':
+          return await this.stopRun();
+        case 'prepare':
+          return await this.prepare(message.source);
+        case 'shell-input':
+          return await this.shellInput(message.data);
+        case 'shell-resize':
+          return this.shellResize(message.cols, message.rows);
+        case 'bytecode':
+          return await this.sendBytecode(from);
+        case 'ack':
+          return; // flow control is per tab: the connection handles it
+      }
+    } catch (error) {
+      this.setStatus('error', (error as Error).message);
+    }
+  }
+
+  /** Stops everything: the run, the sandbox, the timers. */
+  async dispose(): Promise<void> {
+    if (this.disposed) return;
+    this.disposed = true;
+    clearTimeout(this.idleTimer);
+    clearTimeout(this.closeTimer);
+    await this.stopSandbox();
+    this.onDisposed(this);
+  }
+
+  // ---------------------------------------------------------------- sandbox
+
+  private ensureSandbox(): Promise<Sandbox> {
+    if (this.disposed) return Promise.reject(new Error('This session has ended: reload the page.'));
+    if (this.sandbox?.isAlive) return Promise.resolve(this.sandbox);
+    if (this.starting) return this.starting;
+    this.setStatus('starting', 'Starting your sandbox…');
+    const started = performance.now();
+    this.starting = this.source
+      .acquire({
+        onProgress: (text) => this.setStatus('starting', `Starting your sandbox: ${text}`),
+      })
+      .then((sandbox) => {
+        this.starting = undefined;
+        if (this.disposed) {
+          void sandbox.stop();
+          throw new Error('This session has ended: reload the page.');
+        }
+        this.sandbox = sandbox;
+        void sandbox.exited.then((exit) => this.onSandboxExit(sandbox, exit.reason, exit.detail));
+        this.openShell(sandbox);
+        const seconds = ((performance.now() - started) / 1000).toFixed(1);
+        this.setStatus(
+          'ready',
+          `Sandbox ready (${sandbox.mode}, kernel ${sandbox.kernel}, ${seconds} s). Press Run.`,
+        );
+        return sandbox;
+      })
+      .catch((error: unknown) => {
+        this.starting = undefined;
+        this.setStatus('error', `The sandbox could not start: ${(error as Error).message}`);
+        throw error;
+      });
+    return this.starting;
+  }
+
+  private onSandboxExit(sandbox: Sandbox, reason: 'stopped' | 'crashed', detail: string): void {
+    if (sandbox !== this.sandbox) return;
+    this.sandbox = undefined;
+    this.unsubscribeShell?.();
+    this.run = undefined;
+    if (reason === 'stopped' || this.disposed) return;
+    this.setStatus('error', `The sandbox stopped unexpectedly (${detail}). Starting a fresh one…`);
+    this.broadcastOutput('shell', `\r\n${DIM('[the sandbox stopped; starting a fresh one]')}\r\n`);
+    if (this.clients.size > 0) this.ensureSandbox().catch(() => {});
+  }
+
+  private async stopSandbox(): Promise<void> {
+    const sandbox = this.sandbox;
+    this.sandbox = undefined;
+    this.unsubscribeShell?.();
+    this.run = undefined;
+    const starting = this.starting;
+    if (starting) await starting.then((s) => s.stop()).catch(() => {});
+    await sandbox?.stop();
+  }
+
+  private touch(): void {
+    clearTimeout(this.idleTimer);
+    this.idleTimer = setTimeout(() => void this.idleStop(), this.options.idleTimeoutMs);
+  }
+
+  private async idleStop(): Promise<void> {
+    if (!this.sandbox && !this.starting) return;
+    await this.stopSandbox();
+    const idle = formatLimitValue(this.options.idleTimeoutMs, 'ms');
+    this.setStatus(
+      'stopped',
+      `Sandbox stopped after ${idle} without activity. It starts again when you Run or type in the shell.`,
+    );
+    this.broadcastOutput('shell', `\r\n${DIM(`[sandbox stopped after ${idle} idle]`)}\r\n`);
+  }
+
+  // ---------------------------------------------------------------- shell
+
+  private openShell(sandbox: Sandbox): void {
+    this.unsubscribeShell = sandbox.agent.onMessage((message) => {
+      if (message.type === 'shell-output' && message.id === SHELL_ID) {
+        const text = Buffer.from(message.data, 'base64').toString('utf8');
+        this.scrollback = (this.scrollback + text).slice(-this.options.shellScrollbackBytes);
+        this.broadcastOutput('shell', text);
+      } else if (message.type === 'shell-exit' && message.id === SHELL_ID) {
+        // `exit` in the shell: give the learner a new one rather than a dead pane.
+        this.broadcastOutput('shell', `\r\n${DIM('[shell exited; starting a new one]')}\r\n`);
+        if (sandbox.isAlive)
+          sandbox.agent.send({ type: 'shell-open', id: SHELL_ID, ...this.shellSize });
+      }
+    });
+    sandbox.agent.send({ type: 'shell-open', id: SHELL_ID, ...this.shellSize });
+  }
+
+  private async shellInput(data: string): Promise<void> {
+    const sandbox = await this.ensureSandbox();
+    sandbox.agent.send({
+      type: 'shell-input',
+      id: SHELL_ID,
+      data: Buffer.from(data).toString('base64'),
+    });
+  }
+
+  private shellResize(cols: number, rows: number): void {
+    this.shellSize = { cols, rows };
+    if (this.sandbox?.isAlive)
+      this.sandbox.agent.send({ type: 'shell-resize', id: SHELL_ID, cols, rows });
+  }
+
+  // ---------------------------------------------------------------- runs
+
+  private async startRun(source: string, attach: AttachChoice[]): Promise<void> {
+    const sandbox = await this.ensureSandbox();
+    if (this.run && !this.run.isFinished) await this.run.stop();
+    this.runSource = source;
+    this.runLines = 0;
+    const run = ProbeRun.start(sandbox.agent, { source, attach }, (event) =>
+      this.onRunEvent(run, event),
+    );
+    this.run = run;
+  }
+
+  private async stopRun(): Promise<void> {
+    if (this.run && !this.run.isFinished) await this.run.stop();
+  }
+
+  private onRunEvent(run: ProbeRun, event: ProbeRunEvent): void {
+    if (run !== this.run) return;
+    switch (event.type) {
+      case 'stage':
+        if (event.stage === 'compiling') {
+          this.setStatus(
+            'compiling',
+            event.cached
+              ? 'Compiling: already compiled, reusing it…'
+              : 'Compiling with clang in the sandbox…',
+          );
+        } else if (event.stage === 'loading') {
+          this.setStatus('loading', 'Loading into the kernel: the verifier is checking it…');
+        }
+        break;
+      case 'warnings':
+        this.broadcast({ type: 'diagnostics', diagnostics: event.diagnostics });
+        break;
+      case 'attached': {
+        const where = event.probes.map((p) => `${p.kind} ${p.event}`).join(', ');
+        this.setStatus('attached', `Attached to ${where}. Trigger it in the shell, e.g. ls.`);
+        this.broadcast({ type: 'attached', probes: event.probes });
+        break;
+      }
+      case 'trace':
+        this.runLines++;
+        this.broadcastOutput(
+          'trace',
+          `${event.parsed ? formatTraceLine(event.parsed) : event.raw}\r\n`,
+        );
+        break;
+      case 'dropped':
+        this.broadcastOutput(
+          'trace',
+          `${DIM(`[${event.count} lines dropped: over the trace rate limit]`)}\r\n`,
+        );
+        break;
+      case 'error': {
+        const { kind, message, diagnostics, verifier, log } = event.error;
+        this.broadcast({ type: 'run-error', kind, message, diagnostics, verifier, log });
+        if (diagnostics.length > 0) this.broadcast({ type: 'diagnostics', diagnostics });
+        this.setStatus('error', message);
+        break;
+      }
+      case 'stopped':
+        this.broadcast({ type: 'stopped', reason: event.reason, lines: this.runLines });
+        if (!run.error) {
+          this.setStatus(
+            'stopped',
+            `Stopped: the probe is detached (${this.runLines} trace line${this.runLines === 1 ? '' : 's'}).`,
+          );
+        }
+        break;
+    }
+  }
+
+  /** Compile-ahead, coalesced: while one compile runs, only the newest source waits. */
+  private async prepare(source: string): Promise<void> {
+    this.pendingPrepare = source;
+    if (this.preparing) return;
+    this.preparing = true;
+    try {
+      while (this.pendingPrepare !== undefined) {
+        const next = this.pendingPrepare;
+        this.pendingPrepare = undefined;
+        const sandbox = await this.ensureSandbox();
+        const result = await prepareProbe(sandbox.agent, next);
+        const diagnostics = result.error ? result.error.diagnostics : result.warnings;
+        this.broadcast({ type: 'diagnostics', diagnostics });
+      }
+    } finally {
+      this.preparing = false;
+    }
+  }
+
+  private async sendBytecode(client: SessionClient): Promise<void> {
+    if (!this.sandbox?.isAlive || !this.run) {
+      client.send({
+        type: 'bytecode',
+        programs: [],
+        error: 'Run a probe first: the bytecode view shows the loaded program.',
+      });
+      return;
+    }
+    try {
+      const programs = await dumpPrograms(this.sandbox.agent, this.runSource);
+      client.send({
+        type: 'bytecode',
+        programs: programs.map((p) => ({
+          name: p.name,
+          id: p.id,
+          xlated: p.xlated,
+          jited: p.jited,
+          jitedNote: p.note,
+        })),
+      });
+    } catch (error) {
+      client.send({
+        type: 'bytecode',
+        programs: [],
+        error: `Could not read the program: ${(error as Error).message}`,
+      });
+    }
+  }
+
+  // ---------------------------------------------------------------- broadcast
+
+  private setStatus(phase: Phase, text: string): void {
+    this.status = { phase, text };
+    this.broadcast({ type: 'status', phase, text });
+  }
+
+  private broadcast(message: ServerMessage): void {
+    for (const client of this.clients) client.send(message);
+  }
+
+  private broadcastOutput(stream: 'trace' | 'shell', text: string): void {
+    for (const client of this.clients) client.output(stream, text);
+  }
+}

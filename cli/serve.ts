@@ -1,0 +1,49 @@
+/** `ebpf-lab serve`: the web lab on http://127.0.0.1:3000 until Ctrl-C. */
+import { parseArgs } from 'node:util';
+import { isLoopback, resolveConfig } from '../app/server/config.js';
+import { startLabServer } from '../app/server/server.js';
+import { SandboxPool } from '../runner/sandbox/pool.js';
+import { QemuSandboxDriver } from '../runner/sandbox/qemu.js';
+import { progressLine } from './progress.js';
+
+export const SERVE_USAGE = `Usage: ebpf-lab serve [--host H] [--port P] [--lessons DIR]
+
+Serves the web lab. Each learner (a browser) gets a sandbox VM while a tab is open.
+
+  --host H       address to listen on (default 127.0.0.1; anything else is reachable by
+                 others, who could then run code in sandboxes on this machine)
+  --port P       TCP port (default 3000)
+  --lessons DIR  the curriculum folder (default: the lessons/ that ships with ebpf-lab)
+
+Environment: EBPF_LAB_HOST, EBPF_LAB_PORT, EBPF_LAB_LESSONS, EBPF_LAB_IDLE_TIMEOUT_MS,
+EBPF_LAB_MAX_SESSIONS, EBPF_LAB_WARM_SANDBOXES (flags win over the environment).`;
+
+export async function serveCommand(args: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args,
+    options: { host: { type: 'string' }, port: { type: 'string' }, lessons: { type: 'string' } },
+  });
+  const config = resolveConfig({
+    host: values.host,
+    port: values.port,
+    lessonsDir: values.lessons,
+  });
+  if (!isLoopback(config.host)) {
+    progressLine(
+      'serve',
+      `warning: listening on ${config.host}, not 127.0.0.1: anyone who can reach this address can run code in sandboxes on this machine`,
+    );
+  }
+  const pool = new SandboxPool(new QemuSandboxDriver(), config.warmSandboxes);
+  pool.fill();
+  const lab = await startLabServer(config, pool);
+  process.stdout.write(`ebpf-lab ready at ${lab.url}\n`);
+  await new Promise<void>((resolve) => {
+    process.once('SIGINT', resolve);
+    process.once('SIGTERM', resolve);
+  });
+  progressLine('serve', 'stopping: closing sessions and sandboxes');
+  await lab.close();
+  await pool.close();
+  return 0;
+}

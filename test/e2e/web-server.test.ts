@@ -1,0 +1,187 @@
+/**
+ * The web lab's server with a real sandbox, driven over its real WebSocket the way a tab
+ * drives it: run the guide's probe, type `ls` into the shell, read Hello World from the trace
+ * stream. Also: bad frames get error replies, foreign origins are refused, the API answers.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { WebSocket } from 'ws';
+import { resolveConfig } from '../../app/server/config.js';
+import { type LabServer, startLabServer } from '../../app/server/server.js';
+import type { ServerMessage } from '../../app/shared/protocol.js';
+import { SandboxPool } from '../../runner/sandbox/pool.js';
+import { QemuSandboxDriver } from '../../runner/sandbox/qemu.js';
+import { HELLO_WORLD } from './helpers.js';
+
+let lab: LabServer;
+let pool: SandboxPool;
+let dataDir: string;
+let cookie: string;
+
+beforeAll(async () => {
+  dataDir = mkdtempSync(join(tmpdir(), 'ebpf-lab-data-'));
+  pool = new SandboxPool(new QemuSandboxDriver(), 0);
+  lab = await startLabServer(resolveConfig({ port: 0, dataDir, warmSandboxes: 0 }), pool);
+  const res = await fetch(`${lab.url}/api/course`);
+  cookie = (res.headers.get('set-cookie') ?? '').split(';')[0] ?? '';
+});
+
+afterAll(async () => {
+  await lab?.close();
+  await pool?.close();
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+class Tab {
+  readonly messages: ServerMessage[] = [];
+  trace = '';
+  shell = '';
+  private constructor(readonly socket: WebSocket) {
+    socket.on('message', (data) => {
+      const message = JSON.parse(String(data)) as ServerMessage;
+      this.messages.push(message);
+      if (message.type === 'trace') {
+        this.trace += message.data;
+        this.ack('trace', message.data.length);
+      }
+      if (message.type === 'shell-output') {
+        this.shell += message.data;
+        this.ack('shell', message.data.length);
+      }
+    });
+  }
+
+  static open(headers: Record<string, string> = {}): Promise<Tab> {
+    const origin = lab.url;
+    const socket = new WebSocket(`${lab.url.replace('http', 'ws')}/ws`, {
+      headers: { cookie, origin, ...headers },
+    });
+    return new Promise((resolve, reject) => {
+      socket.once('open', () => resolve(new Tab(socket)));
+      socket.once('unexpected-response', (_req, res) =>
+        reject(new Error(`HTTP ${res.statusCode}`)),
+      );
+      socket.once('error', reject);
+    });
+  }
+
+  send(message: unknown): void {
+    this.socket.send(typeof message === 'string' ? message : JSON.stringify(message));
+  }
+
+  ack(stream: 'trace' | 'shell', bytes: number): void {
+    this.send({ type: 'ack', stream, bytes });
+  }
+
+  async waitFor(predicate: () => boolean, what: string, timeoutMs = 120_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (!predicate()) {
+      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }
+
+  status(): string {
+    const last = this.messages.filter((m) => m.type === 'status').at(-1);
+    return last?.type === 'status' ? `${last.phase}: ${last.text}` : '';
+  }
+
+  close(): void {
+    this.socket.close();
+  }
+}
+
+describe('the web lab server', () => {
+  it('serves the course and the hello world lesson', async () => {
+    const course = await (await fetch(`${lab.url}/api/course`, { headers: { cookie } })).json();
+    expect(course.lessons[0]).toMatchObject({ id: '01-hello-world', state: 'new' });
+    const lesson = await (
+      await fetch(`${lab.url}/api/lessons/01-hello-world`, { headers: { cookie } })
+    ).json();
+    expect(lesson.html).toContain('Step 1: write the probe');
+    expect(lesson.files[0]).toMatchObject({ name: 'hello_world.c', language: 'c' });
+    expect(lesson.attach).toEqual([{ kind: 'kprobe', target: 'clone' }]);
+    const missing = await fetch(`${lab.url}/api/lessons/nope`);
+    expect(missing.status).toBe(404);
+  });
+
+  it('sends a CSP that allows exactly its own origin and WebSocket', async () => {
+    const res = await fetch(`${lab.url}/api/course`);
+    const csp = res.headers.get('content-security-policy') ?? '';
+    expect(csp).toContain("script-src 'self'");
+    expect(csp).toContain(`connect-src 'self' ws://${new URL(lab.url).host}`);
+    expect(csp).not.toMatch(/unsafe-eval|\*/);
+  });
+
+  it('refuses a WebSocket from another origin', async () => {
+    await expect(Tab.open({ origin: 'http://evil.example' })).rejects.toThrow('HTTP 403');
+  });
+
+  it('runs the probe, and `ls` typed in the shell makes Hello World appear', async () => {
+    const tab = await Tab.open();
+    await tab.waitFor(() => tab.status().startsWith('ready'), 'the sandbox to start');
+    tab.send({ type: 'shell-resize', cols: 100, rows: 30 });
+    tab.send({ type: 'run', source: HELLO_WORLD, attach: [{ kind: 'kprobe', target: 'clone' }] });
+    await tab.waitFor(() => tab.status().startsWith('attached'), 'the probe to attach');
+    expect(tab.status()).toContain('__x64_sys_clone');
+    tab.send({ type: 'shell-input', data: 'ls /\r' });
+    await tab.waitFor(() => tab.trace.includes('Hello World!!'), 'Hello World in the trace');
+    await tab.waitFor(() => tab.shell.includes('boot'), 'the shell to list /');
+
+    tab.send({ type: 'bytecode' });
+    await tab.waitFor(() => tab.messages.some((m) => m.type === 'bytecode'), 'the bytecode');
+    const bytecode = tab.messages.find((m) => m.type === 'bytecode');
+    expect(bytecode?.type === 'bytecode' && bytecode.programs[0]?.name).toBe('hello_world');
+
+    tab.send({ type: 'stop' });
+    await tab.waitFor(() => tab.status().startsWith('stopped'), 'the probe to stop');
+    const before = tab.trace;
+    tab.send({ type: 'shell-input', data: 'ls /; date\r' });
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    expect(tab.trace).toBe(before);
+
+    // A second tab of the same learner shares the sandbox and sees the shell's recent output.
+    const second = await Tab.open();
+    await second.waitFor(() => second.shell.includes('boot'), 'the shell replay');
+    expect(lab.registry.size).toBe(1);
+    second.close();
+    tab.close();
+  });
+
+  it('answers malformed, unknown and oversized messages with errors and keeps serving', async () => {
+    const tab = await Tab.open();
+    const errors = () => tab.messages.filter((m) => m.type === 'error');
+    tab.send('not json');
+    tab.send({ type: 'launch-missiles' });
+    tab.send({ type: 'run', source: 42, attach: [] });
+    tab.send({ type: 'shell-input', data: 'x'.repeat(300 * 1024) });
+    await tab.waitFor(() => errors().length === 4, 'four error replies', 10_000);
+    expect(errors().map((e) => e.type === 'error' && e.code)).toEqual([
+      'malformed',
+      'unknown-type',
+      'malformed',
+      'too-large',
+    ]);
+    // Still serving: an oversized probe source gets the source-size limit as a run error.
+    tab.send({ type: 'run', source: `${HELLO_WORLD}//${'x'.repeat(70 * 1024)}`, attach: [] });
+    await tab.waitFor(() => tab.messages.some((m) => m.type === 'run-error'), 'the limit error');
+    const runError = tab.messages.find((m) => m.type === 'run-error');
+    expect(runError?.type === 'run-error' && runError.message).toContain('64 KiB');
+    tab.close();
+  });
+
+  it('records progress per learner', async () => {
+    const post = await fetch(`${lab.url}/api/progress/01-hello-world`, {
+      method: 'POST',
+      headers: { cookie, 'content-type': 'application/json' },
+      body: JSON.stringify({ state: 'started' }),
+    });
+    expect(post.status).toBe(204);
+    const course = await (await fetch(`${lab.url}/api/course`, { headers: { cookie } })).json();
+    expect(course.lessons[0].state).toBe('started');
+    const stranger = await (await fetch(`${lab.url}/api/course`)).json();
+    expect(stranger.lessons[0].state).toBe('new');
+  });
+});
