@@ -47,6 +47,7 @@ async function main(argv: string[]): Promise<number> {
       image: IMAGE_USAGE,
       run: RUN_USAGE,
       bench: BENCH_USAGE,
+      serve: SERVE_USAGE,
     };
     process.stdout.write(`${usage[name] ?? USAGE}\n`);
     return 0;

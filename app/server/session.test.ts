@@ -6,7 +6,7 @@
 import { PassThrough } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { AgentConnection } from '../../runner/agent-connection.js';
-import type { HostMessage } from '../../runner/protocol/messages.js';
+import type { AgentMessage, HostMessage } from '../../runner/protocol/messages.js';
 import type { Sandbox, SandboxExit } from '../../runner/sandbox/sandbox.js';
 import type { ServerMessage } from '../shared/protocol.js';
 import { LearnerSession, type SandboxSource, type SessionClient } from './session.js';
@@ -19,6 +19,7 @@ class FakeSandbox implements Sandbox {
   readonly agent: AgentConnection;
   readonly sent: HostMessage[] = [];
   readonly exited: Promise<SandboxExit>;
+  private readonly fromAgent = new PassThrough();
   private resolveExit!: (exit: SandboxExit) => void;
   private alive = true;
 
@@ -28,7 +29,7 @@ class FakeSandbox implements Sandbox {
       for (const line of chunk.toString().split('\n').filter(Boolean))
         this.sent.push(JSON.parse(line));
     });
-    this.agent = new AgentConnection(new PassThrough(), toAgent);
+    this.agent = new AgentConnection(this.fromAgent, toAgent);
     this.exited = new Promise((resolve) => {
       this.resolveExit = resolve;
     });
@@ -40,6 +41,11 @@ class FakeSandbox implements Sandbox {
 
   async stop(): Promise<void> {
     this.end('stopped');
+  }
+
+  /** A message as if the guest agent had sent it. */
+  emit(message: AgentMessage): void {
+    this.fromAgent.write(`${JSON.stringify(message)}\n`);
   }
 
   crash(): void {
@@ -87,7 +93,8 @@ beforeEach(() => {
 });
 afterEach(() => vi.useRealTimers());
 
-const settle = () => vi.advanceTimersByTimeAsync(0);
+// Streams deliver data on setImmediate, which the fake timers control too.
+const settle = () => vi.advanceTimersByTimeAsync(1);
 
 describe('LearnerSession', () => {
   it('starts a sandbox and opens a shell when the first tab attaches', async () => {
@@ -129,14 +136,12 @@ describe('LearnerSession', () => {
     const first = fakeClient();
     session.attach(first.client);
     await settle();
-    const shellOutput = {
+    source.started[0]?.emit({
       type: 'shell-output',
       id: 'lab-shell',
       data: Buffer.from('$ ls\r\n').toString('base64'),
-    };
-    (source.started[0]?.agent as unknown as { receive(b: Buffer): void }).receive(
-      Buffer.from(`${JSON.stringify(shellOutput)}\n`),
-    );
+    });
+    await settle();
     session.detach(first.client);
     await vi.advanceTimersByTimeAsync(OPTIONS.reconnectGraceMs / 2);
     const again = fakeClient();
