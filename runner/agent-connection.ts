@@ -15,6 +15,9 @@ import {
 
 export type AgentListener = (message: AgentMessage) => void;
 
+/** Hello is repeated until answered: a short interval, since boot time waits on it. */
+const HELLO_INTERVAL_MS = 100;
+
 export class AgentConnectionClosed extends Error {}
 
 export class AgentConnection {
@@ -91,7 +94,7 @@ export class AgentConnection {
       () => new Promise<never>(() => {}),
     );
     hello();
-    const timer = setInterval(hello, 500);
+    const timer = setInterval(hello, HELLO_INTERVAL_MS);
     try {
       const ready = await Promise.race([
         this.waitFor('ready', () => true, timeoutMs),

@@ -1,5 +1,5 @@
 // Makes a fresh Debian/Ubuntu machine ready to run ebpf-lab: system packages, npm dependencies,
-// the TypeScript build and the sandbox's guest image. Safe to re-run; every step is quick when
+// the TypeScript build, the browser client bundle and the sandbox's guest image. Safe to re-run; every step is quick when
 // there is nothing to do. `npm start` and `npm test` run it first.
 //
 // Plain Node ESM with built-ins only: it must work on a fresh clone, before `npm ci`.
@@ -30,6 +30,9 @@ export const SYSTEM_PACKAGES = [
   // Runs the guest agent's protocol test on the host.
   'python3',
 ];
+
+/** Only `npm test` needs these: the browser end-to-end tests drive Debian's Chromium. */
+export const TEST_PACKAGES = ['chromium'];
 
 const APT_INSTALL_ARGS = ['install', '-y', '--no-install-recommends'];
 
@@ -90,8 +93,8 @@ export function missingPackages(pkgs = SYSTEM_PACKAGES) {
   return pkgs.filter((pkg) => !isInstalled(pkg));
 }
 
-async function systemPackages() {
-  const missing = missingPackages();
+async function systemPackages(packages) {
+  const missing = missingPackages(packages);
   if (missing.length === 0) return 'ok';
   const list = missing.join(' ');
   if (!hasCommand('apt-get')) {
@@ -148,6 +151,11 @@ async function build() {
   return 'ok';
 }
 
+async function clientBundle() {
+  await mustRun('client build', process.execPath, ['scripts/build-client.mjs']);
+  return 'ok';
+}
+
 async function guestImage() {
   if (process.env.EBPF_LAB_SKIP_IMAGE === '1') return 'skipped (EBPF_LAB_SKIP_IMAGE=1)';
   await mustRun('ebpf-lab image build', process.execPath, ['bin/ebpf-lab.js', 'image', 'build']);
@@ -155,14 +163,22 @@ async function guestImage() {
 }
 
 const STEPS = [
-  ['system packages', systemPackages],
+  [
+    'system packages',
+    ({ forTests }) =>
+      systemPackages(forTests ? [...SYSTEM_PACKAGES, ...TEST_PACKAGES] : SYSTEM_PACKAGES),
+  ],
   ['npm dependencies', npmDependencies],
   ['build', build],
+  ['client bundle', clientBundle],
   ['guest image', guestImage],
 ];
 
-/** Runs every set-up step in order; throws `setup failed at step N (name): reason` on failure. */
-export async function setup() {
+/**
+ * Runs every set-up step in order; throws `setup failed at step N (name): reason` on failure.
+ * `forTests` adds what only the tests need (Chromium).
+ */
+export async function setup({ forTests = false } = {}) {
   const major = Number(process.versions.node.split('.')[0]);
   if (major < 20) {
     throw new Error(`setup failed: Node.js >= 20 is required, this is ${process.version}`);
@@ -173,7 +189,7 @@ export async function setup() {
     const started = performance.now();
     let status;
     try {
-      status = await fn();
+      status = await fn({ forTests });
     } catch (err) {
       const seconds = ((performance.now() - started) / 1000).toFixed(1);
       console.log(`${tag} FAILED (${seconds} s)`);

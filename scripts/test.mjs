@@ -1,6 +1,6 @@
 // What `npm test` runs: set-up, lint, typecheck, vitest, then a check that no qemu sandbox
 // outlived the run. Prints a summary per suite and, as the very last line, `N passed, N failed`
-// (vitest tests, plus one each for lint, typecheck and the orphan check). Exits 0 only when
+// (vitest tests, plus one each for lint, the two typechecks and the orphan check). Exits 0 only when
 // nothing failed. Extra arguments go to vitest: `npm test -- runner/protocol`.
 //
 // Plain Node ESM with built-ins only, like setup.mjs.
@@ -159,7 +159,7 @@ function summarize() {
 
 async function main() {
   try {
-    await setup();
+    await setup({ forTests: true });
   } catch (err) {
     console.error(err instanceof Error ? err.message : String(err));
     record('setup', 0, 1, 'failed; nothing else was run');
@@ -168,6 +168,11 @@ async function main() {
   }
   await commandSuite('lint', npmBin('biome'), ['check', '.']);
   await commandSuite('typecheck', npmBin('tsc'), ['-p', 'tsconfig.json', '--noEmit']);
+  await commandSuite('typecheck (client)', npmBin('tsc'), [
+    '-p',
+    'app/client/tsconfig.json',
+    '--noEmit',
+  ]);
   await vitestSuite(process.argv.slice(2));
   orphanCheck();
   summarize();

@@ -1,0 +1,113 @@
+/**
+ * The web lab in a real Chromium (Debian's, driven by playwright-core) against the real server
+ * and a real sandbox: the learner's path through the hello world lesson, with a screenshot of
+ * each state saved under test-results/screenshots/.
+ */
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type Browser, chromium, type Locator, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { resolveConfig } from '../../app/server/config.js';
+import { type LabServer, startLabServer } from '../../app/server/server.js';
+import { PACKAGE_ROOT } from '../../runner/paths.js';
+import { SandboxPool } from '../../runner/sandbox/pool.js';
+import { QemuSandboxDriver } from '../../runner/sandbox/qemu.js';
+
+const SCREENSHOTS = join(PACKAGE_ROOT, 'test-results', 'screenshots');
+const CHROMIUM_FLAGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+
+let lab: LabServer;
+let pool: SandboxPool;
+let browser: Browser;
+let page: Page;
+let dataDir: string;
+
+beforeAll(async () => {
+  mkdirSync(SCREENSHOTS, { recursive: true });
+  dataDir = mkdtempSync(join(tmpdir(), 'ebpf-lab-data-'));
+  pool = new SandboxPool(new QemuSandboxDriver(), 0);
+  lab = await startLabServer(resolveConfig({ port: 0, dataDir, warmSandboxes: 0 }), pool);
+  browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_FLAGS });
+  page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await lab?.close();
+  await pool?.close();
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+const region = (name: string) => page.getByRole('region', { name, exact: true });
+const status = () => page.getByRole('status').first();
+const shot = (name: string) => page.screenshot({ path: join(SCREENSHOTS, `${name}.png`) });
+
+/** Text of a terminal or editor region as a person reads it (xterm and Monaco use nbsp). */
+async function textOf(locator: Locator): Promise<string> {
+  return (await locator.innerText()).replace(/\u00a0/g, ' ');
+}
+
+async function countIn(locator: Locator, needle: string): Promise<number> {
+  return (await textOf(locator)).split(needle).length - 1;
+}
+
+async function typeInShell(command: string): Promise<void> {
+  await region('Sandbox shell').locator('.xterm').click();
+  await page.keyboard.type(command);
+  await page.keyboard.press('Enter');
+}
+
+describe('the hello world lesson in a browser', () => {
+  it('opens with the lesson and the guide\'s probe in the editor', async () => {
+    await page.goto(`${lab.url}/lessons/01-hello-world`);
+    await expect.poll(() => textOf(region('Lesson'))).toContain('Step 1: write the probe');
+    await expect.poll(() => textOf(region('Editor'))).toContain('bpf_trace_printk("Hello World!! \\n");');
+    await expect.poll(() => textOf(status()), { timeout: 120_000 }).toMatch(/ready/i);
+    await shot('1-lesson-open');
+  });
+
+  it('runs the probe; `ls` in the sandbox shell makes Hello World!! appear in Trace output', async () => {
+    await page.getByRole('button', { name: 'Run', exact: true }).click();
+    await expect.poll(() => textOf(status()), { timeout: 120_000 }).toMatch(/attached to kprobe __x64_sys_clone/i);
+    await typeInShell('ls');
+    await expect.poll(() => textOf(region('Trace output')), { timeout: 30_000 }).toContain('Hello World!!');
+    await shot('2-hello-world-traced');
+  });
+
+  it('stops: `ls` again prints no new trace lines', async () => {
+    await page.getByRole('button', { name: 'Stop', exact: true }).click();
+    await expect.poll(() => textOf(status()), { timeout: 30_000 }).toMatch(/stopped/i);
+    const before = await countIn(region('Trace output'), 'Hello World!!');
+    await typeInShell('ls');
+    await expect.poll(() => textOf(region('Sandbox shell'))).toMatch(/ls[\s\S]*ls/);
+    await page.waitForTimeout(2000);
+    expect(await countIn(region('Trace output'), 'Hello World!!')).toBe(before);
+    await shot('3-stopped');
+  });
+
+  it('marks a syntax error on its line', async () => {
+    // Remove the `;` that ends line 2.
+    await region('Editor').locator('.view-line').nth(1).click();
+    await page.keyboard.press('End');
+    await page.keyboard.press('Backspace');
+    await page.getByRole('button', { name: 'Run', exact: true }).click();
+    const problems = page.getByRole('list', { name: 'Problems' });
+    await expect.poll(() => textOf(problems), { timeout: 60_000 }).toMatch(/line 2: .*expected ';'/);
+    await expect.poll(() => region('Editor').locator('.squiggly-error').count()).toBeGreaterThan(0);
+    await shot('4-syntax-error-marker');
+  });
+
+  it('keeps the edit after a reload', async () => {
+    await page.reload();
+    await expect.poll(() => textOf(region('Editor'))).toContain('bpf_trace_printk("Hello World!! \\n")');
+    expect(await textOf(region('Editor'))).not.toContain('bpf_trace_printk("Hello World!! \\n");');
+    await shot('5-reloaded-edit-kept');
+  });
+});
