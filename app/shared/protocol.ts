@@ -7,7 +7,7 @@
  */
 import { z } from 'zod';
 
-export const WEB_PROTOCOL_VERSION = 1;
+export { ATTACH_PRESETS, WEB_PROTOCOL_VERSION } from './constants.js';
 
 /** The largest client frame the server reads; the probe source limit (64 KiB) fits with room. */
 export const MAX_CLIENT_MESSAGE_BYTES = 256 * 1024;
@@ -22,24 +22,6 @@ export const AttachChoice = z.strictObject({
     .optional(),
 });
 export type AttachChoice = z.infer<typeof AttachChoice>;
-
-/** The attach picker's choices; `label` is what the learner reads. */
-export const ATTACH_PRESETS: readonly { label: string; attach: AttachChoice }[] = [
-  { label: 'kprobe: clone (fork)', attach: { kind: 'kprobe', target: 'clone' } },
-  { label: 'kprobe: execve', attach: { kind: 'kprobe', target: 'execve' } },
-  { label: 'kprobe: openat', attach: { kind: 'kprobe', target: 'openat' } },
-  { label: 'kprobe: read', attach: { kind: 'kprobe', target: 'read' } },
-  { label: 'kprobe: write', attach: { kind: 'kprobe', target: 'write' } },
-  { label: 'kretprobe: openat', attach: { kind: 'kretprobe', target: 'openat' } },
-  {
-    label: 'tracepoint: syscalls:sys_enter_execve',
-    attach: { kind: 'tracepoint', target: 'syscalls:sys_enter_execve' },
-  },
-  {
-    label: 'tracepoint: sched:sched_process_exec',
-    attach: { kind: 'tracepoint', target: 'sched:sched_process_exec' },
-  },
-];
 
 const terminalSize = {
   cols: z.number().int().min(2).max(1000),

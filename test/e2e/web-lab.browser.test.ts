@@ -51,6 +51,7 @@ const shot = (name: string) => page.screenshot({ path: join(SCREENSHOTS, `${name
 
 /** Text of a terminal or editor region as a person reads it (xterm and Monaco use nbsp). */
 async function textOf(locator: Locator): Promise<string> {
+  // biome-ignore lint/performance/useDomNodeTextContent: the rendered text is what a learner reads.
   return (await locator.innerText()).replace(/\u00a0/g, ' ');
 }
 
@@ -65,19 +66,25 @@ async function typeInShell(command: string): Promise<void> {
 }
 
 describe('the hello world lesson in a browser', () => {
-  it('opens with the lesson and the guide\'s probe in the editor', async () => {
+  it("opens with the lesson and the guide's probe in the editor", async () => {
     await page.goto(`${lab.url}/lessons/01-hello-world`);
     await expect.poll(() => textOf(region('Lesson'))).toContain('Step 1: write the probe');
-    await expect.poll(() => textOf(region('Editor'))).toContain('bpf_trace_printk("Hello World!! \\n");');
+    await expect
+      .poll(() => textOf(region('Editor')))
+      .toContain('bpf_trace_printk("Hello World!! \\n");');
     await expect.poll(() => textOf(status()), { timeout: 120_000 }).toMatch(/ready/i);
     await shot('1-lesson-open');
   });
 
   it('runs the probe; `ls` in the sandbox shell makes Hello World!! appear in Trace output', async () => {
     await page.getByRole('button', { name: 'Run', exact: true }).click();
-    await expect.poll(() => textOf(status()), { timeout: 120_000 }).toMatch(/attached to kprobe __x64_sys_clone/i);
+    await expect
+      .poll(() => textOf(status()), { timeout: 120_000 })
+      .toMatch(/attached to kprobe __x64_sys_clone/i);
     await typeInShell('ls');
-    await expect.poll(() => textOf(region('Trace output')), { timeout: 30_000 }).toContain('Hello World!!');
+    await expect
+      .poll(() => textOf(region('Trace output')), { timeout: 30_000 })
+      .toContain('Hello World!!');
     await shot('2-hello-world-traced');
   });
 
@@ -99,14 +106,18 @@ describe('the hello world lesson in a browser', () => {
     await page.keyboard.press('Backspace');
     await page.getByRole('button', { name: 'Run', exact: true }).click();
     const problems = page.getByRole('list', { name: 'Problems' });
-    await expect.poll(() => textOf(problems), { timeout: 60_000 }).toMatch(/line 2: .*expected ';'/);
+    await expect
+      .poll(() => textOf(problems), { timeout: 60_000 })
+      .toMatch(/line 2: .*expected ';'/);
     await expect.poll(() => region('Editor').locator('.squiggly-error').count()).toBeGreaterThan(0);
     await shot('4-syntax-error-marker');
   });
 
   it('keeps the edit after a reload', async () => {
     await page.reload();
-    await expect.poll(() => textOf(region('Editor'))).toContain('bpf_trace_printk("Hello World!! \\n")');
+    await expect
+      .poll(() => textOf(region('Editor')))
+      .toContain('bpf_trace_printk("Hello World!! \\n")');
     expect(await textOf(region('Editor'))).not.toContain('bpf_trace_printk("Hello World!! \\n");');
     await shot('5-reloaded-edit-kept');
   });

@@ -1,0 +1,157 @@
+/**
+ * The "Bytecode" panel: what the kernel actually runs. For each loaded program, two columns: the
+ * verified instructions (xlated) grouped under the line of the learner's source they came from,
+ * and the JIT-compiled machine code. Collapsible, since it is for the curious; the choice is kept.
+ */
+import type { BytecodeInstruction, BytecodeProgram, ServerMessageOf } from '../shared/protocol.js';
+import { button, h, replaceChildren } from './dom.js';
+import { local } from './storage.js';
+
+const OPEN_KEY = 'ebpf-lab:bytecode-open';
+
+/** Consecutive instructions from one source line. */
+interface InstructionGroup {
+  line: number | undefined;
+  instructions: BytecodeInstruction[];
+}
+
+/**
+ * Groups instructions by source line. An instruction without a line continues the group before
+ * it: BPF line info marks where a line's instructions start, not every instruction.
+ */
+export function groupBySourceLine(
+  instructions: readonly BytecodeInstruction[],
+): InstructionGroup[] {
+  const groups: InstructionGroup[] = [];
+  for (const instruction of instructions) {
+    const last = groups.at(-1);
+    if (last && (instruction.line === undefined || instruction.line === last.line)) {
+      last.instructions.push(instruction);
+    } else {
+      groups.push({ line: instruction.line, instructions: [instruction] });
+    }
+  }
+  return groups;
+}
+
+export class BytecodeView {
+  readonly element: HTMLElement;
+  private readonly body: HTMLElement;
+  private readonly summary: HTMLElement;
+  private readonly toggle: HTMLButtonElement;
+
+  constructor() {
+    this.summary = h('span', { class: 'pane-summary' }, 'Run a probe to see its bytecode');
+    this.body = h('div', { class: 'bytecode-body', id: 'bytecode-body' });
+    this.toggle = button(
+      '',
+      () => this.setOpen(this.toggle.getAttribute('aria-expanded') !== 'true'),
+      {
+        class: 'small',
+        'aria-controls': 'bytecode-body',
+      },
+    );
+    this.element = h(
+      'section',
+      { class: 'pane bytecode-pane', role: 'region', 'aria-label': 'Bytecode' },
+      h(
+        'div',
+        { class: 'pane-toolbar' },
+        h('h2', { class: 'pane-title' }, 'Bytecode'),
+        this.summary,
+        h('div', { class: 'toolbar-spacer' }),
+        this.toggle,
+      ),
+      this.body,
+    );
+    this.setOpen(local.get(OPEN_KEY) === 'true');
+  }
+
+  setOpen(open: boolean): void {
+    this.toggle.setAttribute('aria-expanded', String(open));
+    this.toggle.textContent = open ? 'Hide bytecode' : 'Show bytecode';
+    this.body.hidden = !open;
+    this.element.classList.toggle('open', open);
+    local.set(OPEN_KEY, String(open));
+  }
+
+  /** A probe attached and its bytecode was asked for. */
+  showPending(): void {
+    this.summary.textContent = 'Loading…';
+    replaceChildren(this.body, h('p', { class: 'muted' }, 'Asking the kernel for the programs…'));
+  }
+
+  /** `sourceLine(n)` is line n of the source that was run, when known. */
+  render(
+    message: ServerMessageOf<'bytecode'>,
+    sourceLine: (line: number) => string | undefined,
+  ): void {
+    const { programs, error } = message;
+    const total = programs.reduce((sum, p) => sum + p.xlated.length, 0);
+    this.summary.textContent =
+      programs.length === 0
+        ? error
+          ? 'Not available'
+          : 'No programs loaded'
+        : `${programs.map((p) => p.name).join(', ')} · ${total} instruction${total === 1 ? '' : 's'}`;
+    replaceChildren(
+      this.body,
+      error ? h('p', { class: 'bytecode-error', role: 'alert' }, error) : null,
+      ...programs.map((program) => this.renderProgram(program, sourceLine)),
+    );
+  }
+
+  private renderProgram(
+    program: BytecodeProgram,
+    sourceLine: (line: number) => string | undefined,
+  ): HTMLElement {
+    const width = String(Math.max(0, program.xlated.length - 1)).length;
+    const groups = groupBySourceLine(program.xlated).map((group) => {
+      const text = group.line === undefined ? undefined : sourceLine(group.line);
+      const heading =
+        group.line === undefined
+          ? h('div', { class: 'insn-source muted' }, 'no source line')
+          : h(
+              'div',
+              { class: 'insn-source' },
+              h('span', { class: 'insn-line' }, `line ${group.line}`),
+              text === undefined ? null : h('code', { class: 'insn-source-text' }, text.trim()),
+            );
+      const listing = group.instructions
+        .map((i) => `${String(i.index).padStart(width, ' ')}: ${i.text}`)
+        .join('\n');
+      return h('div', { class: 'insn-group' }, heading, h('pre', { class: 'insns' }, listing));
+    });
+    const jited =
+      program.jited.length > 0
+        ? h('pre', { class: 'insns' }, program.jited.join('\n'))
+        : h('p', { class: 'muted' }, program.jitedNote ?? 'No machine code reported.');
+    return h(
+      'article',
+      { class: 'bytecode-program' },
+      h(
+        'h3',
+        {},
+        program.name,
+        h(
+          'span',
+          { class: 'muted' },
+          ` · program id ${program.id} · ${program.xlated.length} instructions`,
+        ),
+      ),
+      h(
+        'div',
+        { class: 'bytecode-columns' },
+        h(
+          'div',
+          { class: 'bytecode-column' },
+          h('h4', {}, 'Verified instructions'),
+          ...(groups.length > 0
+            ? groups
+            : [h('p', { class: 'muted' }, 'No instructions reported.')]),
+        ),
+        h('div', { class: 'bytecode-column' }, h('h4', {}, 'JIT-compiled machine code'), jited),
+      ),
+    );
+  }
+}

@@ -1,0 +1,397 @@
+/**
+ * The lesson page (/lessons/:id): builds the lesson, editor, bytecode and terminal panes and
+ * connects them to the lab server. The learner's actions become client messages, and every
+ * server message becomes something the page shows.
+ */
+import { WEB_PROTOCOL_VERSION } from '../shared/constants.js';
+import type { Phase, ServerMessage, ServerMessageOf } from '../shared/protocol.js';
+import { fetchLesson, type Lesson, markLessonStarted } from './api.js';
+import { BytecodeView } from './bytecode-view.js';
+import { Connection, type ConnectionState } from './connection.js';
+import { h } from './dom.js';
+import { EditorPane } from './editor.js';
+import { AckBatcher } from './flow-control.js';
+import { renderLessonContent } from './lesson-content.js';
+import { createLessonLayout, type LessonLayout } from './lesson-layout.js';
+import { renderError, topBar } from './page-frame.js';
+import { ShellPane } from './shell-pane.js';
+import { StatusLine, toneOfPhase } from './status.js';
+import { TracePane } from './trace-pane.js';
+
+/** Run stays disabled this long after a click, unless the server answers sooner. */
+const RUN_ANSWER_TIMEOUT_MS = 5000;
+/** A verifier log can be long; the end is where the complaint is. */
+const MAX_LOG_LINES = 300;
+const DEFAULT_SOURCE_LIMIT = 64 * 1024;
+
+const BUSY_PHASES: ReadonlySet<Phase> = new Set(['starting', 'compiling', 'loading']);
+
+function byteLength(text: string): number {
+  return new TextEncoder().encode(text).length;
+}
+
+function kib(bytes: number): string {
+  return `${(bytes / 1024).toFixed(bytes % 1024 === 0 ? 0 : 1)} KiB`;
+}
+
+function plural(count: number, word: string): string {
+  return `${count} ${word}${count === 1 ? '' : 's'}`;
+}
+
+function lastLines(text: string, max: number): string {
+  const lines = text.replace(/\s+$/, '').split(/\r?\n/);
+  if (lines.length <= max) return lines.join('\n');
+  return [`… (${lines.length - max} earlier lines not shown)`, ...lines.slice(-max)].join('\n');
+}
+
+export async function showLessonPage(root: HTMLElement, lessonId: string): Promise<void> {
+  let lesson: Lesson;
+  try {
+    lesson = await fetchLesson(lessonId);
+  } catch (err) {
+    const notFound = (err as { status?: number }).status === 404;
+    renderError(
+      root,
+      notFound ? 'Lesson not found' : 'Could not load the lesson',
+      notFound ? `There is no lesson "${lessonId}".` : (err as Error).message,
+    );
+    return;
+  }
+  new LessonPage(root, lesson);
+}
+
+class LessonPage {
+  private readonly status = new StatusLine();
+  private readonly connection: Connection;
+  private readonly acks: AckBatcher;
+  private readonly editor: EditorPane;
+  private readonly bytecode = new BytecodeView();
+  private readonly trace: TracePane;
+  private readonly shell: ShellPane;
+  private readonly layout: LessonLayout;
+
+  private phase: Phase | null = null;
+  private connected = false;
+  private everConnected = false;
+  /** Set while a Run waits for the server's first answer (guards against double clicks). */
+  private runPending: number | undefined;
+  private sourceLimitBytes = DEFAULT_SOURCE_LIMIT;
+  /** The source last sent with `prepare` or `run`: the same text is not compiled ahead twice. */
+  private lastPrepared: string | null = null;
+  /** Compile ahead once the (re)connected sandbox is ready. */
+  private prepareWhenReady = false;
+  /** The lines of the latest Run's source: the bytecode's line numbers refer to them. */
+  private runSourceLines: string[] | null = null;
+  private progress: 'unsent' | 'sending' | 'sent' = 'unsent';
+
+  constructor(
+    root: HTMLElement,
+    private readonly lesson: Lesson,
+  ) {
+    this.connection = new Connection({
+      message: (message) => this.handle(message),
+      state: (state) => this.connectionChanged(state),
+    });
+    const send = this.connection.send.bind(this.connection);
+    this.acks = new AckBatcher(send);
+    this.editor = new EditorPane(lesson, {
+      run: () => this.run(),
+      stop: () => this.stop(),
+      prepare: (source) => this.prepare(source),
+    });
+    this.trace = new TracePane(this.acks);
+    this.shell = new ShellPane(send, this.acks);
+    this.layout = createLessonLayout({
+      lesson: renderLessonContent(lesson, {
+        openInEditor: (text, language) => this.editor.openText(text, language),
+        runInShell: (commands) => this.runInShell(commands),
+      }),
+      editor: this.editor.element,
+      bytecode: this.bytecode.element,
+      trace: this.trace.element,
+      shell: this.shell.element,
+    });
+
+    document.title = `${lesson.title} · ebpf-lab`;
+    root.replaceChildren(
+      h(
+        'div',
+        { class: 'lesson-page' },
+        topBar(lesson.title, this.status.element),
+        this.layout.element,
+      ),
+    );
+    this.editor.mount();
+    this.trace.mount();
+    this.shell.mount();
+    this.updateControls();
+    document.addEventListener('keydown', (event) => this.globalKey(event));
+    this.connection.start();
+  }
+
+  // ------------------------------------------------------------------ learner actions
+
+  private canRun(): boolean {
+    return (
+      this.connected &&
+      this.runPending === undefined &&
+      !(this.phase && BUSY_PHASES.has(this.phase)) &&
+      this.editor.hasRunFile
+    );
+  }
+
+  private updateControls(): void {
+    this.editor.setControls({
+      canRun: this.canRun(),
+      canStop: this.connected && this.phase === 'attached',
+    });
+  }
+
+  private run(): void {
+    if (!this.canRun()) return;
+    const source = this.editor.runSource();
+    if (source === null) return;
+    const size = byteLength(source);
+    if (size > this.sourceLimitBytes) {
+      this.status.show(
+        `The probe's source is ${kib(size)}; the limit is ${kib(this.sourceLimitBytes)}.`,
+        'error',
+      );
+      return;
+    }
+    if (!this.connection.send({ type: 'run', source, attach: this.editor.attach })) {
+      this.status.show('Not connected to the lab server: Run again once it is back.', 'error');
+      return;
+    }
+    this.runSourceLines = source.split(/\r?\n/);
+    this.lastPrepared = source;
+    // The previous run's phase no longer holds; the server's answer will say what does.
+    this.phase = null;
+    this.runPending = window.setTimeout(() => this.clearRunPending(), RUN_ANSWER_TIMEOUT_MS);
+    this.status.show('Run requested…', 'busy');
+    this.updateControls();
+  }
+
+  private clearRunPending(): void {
+    if (this.runPending === undefined) return;
+    window.clearTimeout(this.runPending);
+    this.runPending = undefined;
+    this.updateControls();
+  }
+
+  private stop(): void {
+    if (!this.connection.send({ type: 'stop' })) {
+      this.status.show('Not connected to the lab server.', 'error');
+    }
+  }
+
+  /** Compile-ahead of the probe's source (debounced by the editor while the learner types). */
+  private prepare(source: string): void {
+    if (source === this.lastPrepared) return;
+    // Too large to run: Run will say so; compiling it ahead would only earn an error.
+    if (byteLength(source) > this.sourceLimitBytes) return;
+    if (this.connection.send({ type: 'prepare', source })) this.lastPrepared = source;
+  }
+
+  private runInShell(commands: string): void {
+    this.layout.showTerminal('shell');
+    if (!this.connected) {
+      this.status.show('Not connected to the lab server: the shell is not available.', 'error');
+      return;
+    }
+    this.shell.input(commands);
+    this.shell.focus();
+  }
+
+  /** Ctrl/Cmd+Enter runs from anywhere but the shell (Monaco handles it inside the editor). */
+  private globalKey(event: KeyboardEvent): void {
+    if (event.key !== 'Enter' || !(event.ctrlKey || event.metaKey) || event.defaultPrevented)
+      return;
+    const target = event.target instanceof Node ? event.target : null;
+    if (this.editor.contains(target) || (target && this.shell.element.contains(target))) return;
+    event.preventDefault();
+    this.run();
+  }
+
+  private recordProgress(): void {
+    if (this.progress !== 'unsent') return;
+    this.progress = 'sending';
+    void markLessonStarted(this.lesson.id).then((ok) => {
+      this.progress = ok ? 'sent' : 'unsent';
+    });
+  }
+
+  // ------------------------------------------------------------------ server
+
+  private connectionChanged(state: ConnectionState): void {
+    switch (state.kind) {
+      case 'connecting':
+        this.status.setConnectionProblem(
+          this.everConnected
+            ? `Reconnecting to the lab server… (attempt ${state.attempt})`
+            : 'Connecting to the lab server…',
+          'busy',
+        );
+        break;
+      case 'open':
+        this.connected = true;
+        // A new connection has fresh flow-control windows: nothing of the old one is acked.
+        this.acks.reset();
+        break;
+      case 'waiting': {
+        this.connected = false;
+        this.phase = null;
+        this.clearRunPending();
+        const seconds = Math.max(1, Math.round(state.delayMs / 1000));
+        const why = state.reason ? ` (${state.reason})` : '';
+        this.status.setConnectionProblem(
+          this.everConnected
+            ? `Connection to the lab server lost${why}; reconnecting in ${seconds} s…`
+            : `Cannot reach the lab server${why}; retrying in ${seconds} s…`,
+          this.everConnected ? 'warn' : 'error',
+        );
+        break;
+      }
+    }
+    this.updateControls();
+  }
+
+  private handle(message: ServerMessage): void {
+    switch (message.type) {
+      case 'hello':
+        this.onHello(message);
+        break;
+      case 'status':
+        this.onStatus(message);
+        break;
+      case 'attached':
+        this.onAttached(message);
+        break;
+      case 'trace':
+        this.trace.write(message.data);
+        break;
+      case 'shell-output':
+        this.shell.write(message.data);
+        break;
+      case 'truncated': {
+        const note = `[output truncated: ${message.droppedBytes} bytes dropped — ${message.reason}]`;
+        if (message.stream === 'shell') this.shell.note(note);
+        else this.trace.note(note);
+        break;
+      }
+      case 'diagnostics':
+        this.editor.diagnostics.showDiagnostics(message.diagnostics ?? []);
+        break;
+      case 'run-error':
+        this.onRunError(message);
+        break;
+      case 'stopped':
+        this.onStopped(message);
+        break;
+      case 'bytecode':
+        this.bytecode.render(message, (line) => this.sourceLine(line));
+        break;
+      case 'error':
+        this.clearRunPending();
+        this.status.show(`Error: ${message.message}`, 'error');
+        break;
+      default:
+        // A newer server may send more; this page shows what it knows.
+        console.debug('[ebpf-lab] ignored server message', (message as { type: string }).type);
+    }
+  }
+
+  private onHello(message: ServerMessageOf<'hello'>): void {
+    const reconnected = this.everConnected;
+    this.everConnected = true;
+    this.connected = true;
+    if (message.sourceLimitBytes > 0) this.sourceLimitBytes = message.sourceLimitBytes;
+    this.status.setConnectionProblem(null);
+    if (message.protocolVersion !== WEB_PROTOCOL_VERSION) {
+      this.status.show(
+        `The lab server speaks protocol ${message.protocolVersion}, this page ${WEB_PROTOCOL_VERSION}: reload the page.`,
+        'error',
+      );
+    } else {
+      this.status.show(
+        reconnected ? 'Reconnected to the lab server' : 'Connected to the lab server',
+        'idle',
+      );
+    }
+    this.shell.sendSize(true);
+    this.lastPrepared = null;
+    this.prepareWhenReady = true;
+    this.updateControls();
+  }
+
+  private onStatus(message: ServerMessageOf<'status'>): void {
+    this.phase = message.phase;
+    this.status.show(message.text, toneOfPhase(message.phase));
+    // Any status is the server's answer to a pending Run (busy phases keep Run disabled anyway).
+    this.clearRunPending();
+    // Compile ahead once the sandbox can: live diagnostics for a saved draft, and a warm Run.
+    if (this.prepareWhenReady && message.phase === 'ready') {
+      this.prepareWhenReady = false;
+      const source = this.editor.runSource();
+      if (source !== null) this.prepare(source);
+    }
+    this.updateControls();
+  }
+
+  private onAttached(message: ServerMessageOf<'attached'>): void {
+    this.clearRunPending();
+    const where = message.probes.map((p) => `${p.fn} to ${p.kind} ${p.event}`).join(', ');
+    this.trace.note(`── attached ${where || 'the probe'} ──`);
+    // The server's own status usually says it first; otherwise say it here.
+    if (this.phase !== 'attached') this.status.show(`Attached ${where}`, 'ok');
+    this.phase = 'attached';
+    this.editor.diagnostics.clearErrors();
+    this.bytecode.showPending();
+    this.connection.send({ type: 'bytecode' });
+    this.recordProgress();
+    this.updateControls();
+  }
+
+  private onRunError(message: ServerMessageOf<'run-error'>): void {
+    this.clearRunPending();
+    this.phase = 'error';
+    const { verifier } = message;
+    const headline =
+      verifier && !message.message.includes(verifier.summary)
+        ? `${message.message}: ${verifier.summary}`
+        : message.message;
+    this.status.show(headline, 'error');
+    this.editor.diagnostics.showDiagnostics(message.diagnostics ?? []);
+    this.editor.diagnostics.showVerifier(verifier ?? null);
+
+    const lines = [`── ${message.message} ──`];
+    if (verifier) {
+      lines.push(verifier.summary);
+      if (verifier.line !== undefined) {
+        const text = verifier.sourceText ?? this.sourceLine(verifier.line) ?? '';
+        lines.push(`line ${verifier.line}: ${text.trim()}`);
+      }
+      lines.push(verifier.explanation);
+    }
+    // Compile errors are in the Problems list; the log adds to them only when they are missing.
+    const showLog = message.log && (verifier || message.diagnostics.length === 0);
+    if (showLog) lines.push('', lastLines(message.log, MAX_LOG_LINES));
+    this.trace.note(lines.join('\n'));
+    this.updateControls();
+  }
+
+  private onStopped(message: ServerMessageOf<'stopped'>): void {
+    this.clearRunPending();
+    // The server's status line says why it stopped (and keeps an error's message): don't
+    // overwrite it here.
+    if (this.phase !== 'error') this.phase = 'stopped';
+    const summary = `${message.reason} · ${plural(message.lines, 'trace line')}`;
+    this.trace.note(`── stopped: ${summary} ──`);
+    this.updateControls();
+  }
+
+  /** A line of the source the bytecode came from: the latest Run's, else the editor's. */
+  private sourceLine(line: number): string | undefined {
+    return this.runSourceLines?.[line - 1] ?? this.editor.runSourceLine(line);
+  }
+}

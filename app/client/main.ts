@@ -1,0 +1,34 @@
+/**
+ * The client's entry point and router. The server serves the same page for `/` and
+ * `/lessons/:id`; the path picks what it shows. Lessons link to each other with plain links (a
+ * full load), and the lab session survives the move (see connection.ts).
+ */
+import '@xterm/xterm/css/xterm.css';
+import './styles.css';
+import { showCoursePage } from './course-page.js';
+import { showLessonPage } from './lesson-page.js';
+import { renderError } from './page-frame.js';
+
+function route(root: HTMLElement, pathname: string): Promise<void> {
+  const path = pathname.replace(/\/+$/, '') || '/';
+  if (path === '/') return showCoursePage(root);
+  const lesson = /^\/lessons\/([^/]+)$/.exec(path);
+  if (lesson?.[1]) {
+    let id: string;
+    try {
+      id = decodeURIComponent(lesson[1]);
+    } catch {
+      id = lesson[1];
+    }
+    return showLessonPage(root, id);
+  }
+  renderError(root, 'Page not found', `Nothing lives at ${pathname}.`);
+  return Promise.resolve();
+}
+
+const root = document.getElementById('app') ?? document.body;
+route(root, location.pathname).catch((err: unknown) => {
+  // The pages handle their own expected failures; this is the last resort, never a blank page.
+  console.error('[ebpf-lab]', err);
+  renderError(root, 'Something went wrong', err instanceof Error ? err.message : String(err));
+});

@@ -1,0 +1,191 @@
+/**
+ * The "Trace output" pane: a read-only terminal showing what the probe prints, with a toolbar
+ * (Clear, search with next/previous) and a "Jump to latest" prompt. While the learner has
+ * scrolled up, xterm keeps the view still as output arrives (auto-scroll pauses) and the pane
+ * says new output is waiting below.
+ */
+import { SearchAddon } from '@xterm/addon-search';
+import type { Terminal } from '@xterm/xterm';
+import { button, h } from './dom.js';
+import type { AckBatcher } from './flow-control.js';
+import { createTerminal, dimLines, keepFitted, type TerminalView, viewOf } from './terminals.js';
+
+const SEARCH_DECORATIONS = {
+  matchBackground: '#623315',
+  matchOverviewRuler: '#d186167e',
+  activeMatchBackground: '#515c6a',
+  activeMatchBorder: '#74879f',
+  activeMatchColorOverviewRuler: '#a0a0a0cc',
+};
+
+export class TracePane {
+  readonly element: HTMLElement;
+  private readonly term: Terminal;
+  private readonly view: TerminalView;
+  private readonly search = new SearchAddon();
+  private readonly screen: HTMLElement;
+  private readonly searchInput: HTMLInputElement;
+  private readonly matchCount: HTMLElement;
+  private readonly scrollPrompt: HTMLElement;
+  private readonly scrollPromptText: HTMLElement;
+  /** Whether the last thing written ended a line: notes must start on a line of their own. */
+  private atLineStart = true;
+  private newOutputBelow = false;
+
+  constructor(private readonly acks: AckBatcher) {
+    this.term = createTerminal({
+      disableStdin: true,
+      cursorBlink: false,
+      cursorInactiveStyle: 'none',
+      // Search decorations are a "proposed" xterm API.
+      allowProposedApi: true,
+    });
+    this.view = viewOf(this.term);
+    this.term.loadAddon(this.search);
+
+    this.searchInput = h('input', {
+      type: 'search',
+      class: 'search-input',
+      placeholder: 'Search',
+      'aria-label': 'Search trace',
+      spellcheck: 'false',
+      autocomplete: 'off',
+    });
+    this.matchCount = h('span', { class: 'match-count', 'aria-live': 'polite' });
+    this.screen = h('div', { class: 'terminal-screen' });
+    this.scrollPromptText = h('span', {}, 'Auto-scroll paused');
+    this.scrollPrompt = h(
+      'div',
+      { class: 'scroll-prompt', hidden: true },
+      this.scrollPromptText,
+      button('Jump to latest', () => this.jumpToLatest(), { class: 'small' }),
+    );
+
+    this.element = h(
+      'section',
+      { class: 'pane terminal-pane trace-pane', role: 'region', 'aria-label': 'Trace output' },
+      h(
+        'div',
+        { class: 'pane-toolbar' },
+        h('h2', { class: 'pane-title' }, 'Trace output'),
+        h(
+          'div',
+          { class: 'toolbar-group search-group' },
+          this.searchInput,
+          this.matchCount,
+          button('↑', () => this.find('previous'), {
+            class: 'icon',
+            'aria-label': 'Previous match',
+            title: 'Previous match (Shift+Enter)',
+          }),
+          button('↓', () => this.find('next'), {
+            class: 'icon',
+            'aria-label': 'Next match',
+            title: 'Next match (Enter)',
+          }),
+        ),
+        button('Clear', () => this.clear(), { class: 'small', title: 'Clear the trace output' }),
+      ),
+      h('div', { class: 'terminal-frame' }, this.screen, this.scrollPrompt),
+    );
+
+    this.searchInput.addEventListener('input', () => this.find('incremental'));
+    this.searchInput.addEventListener('keydown', (event) => {
+      if (event.key === 'Enter') {
+        event.preventDefault();
+        this.find(event.shiftKey ? 'previous' : 'next');
+      } else if (event.key === 'Escape') {
+        this.searchInput.value = '';
+        this.find('incremental');
+      }
+    });
+    this.search.onDidChangeResults(({ resultIndex, resultCount }) => {
+      if (!this.searchInput.value) this.matchCount.textContent = '';
+      else if (resultCount === 0) this.matchCount.textContent = 'No matches';
+      else if (resultIndex < 0) this.matchCount.textContent = `${resultCount}+ matches`;
+      else this.matchCount.textContent = `${resultIndex + 1} of ${resultCount}`;
+    });
+  }
+
+  /** Opens the terminal; the pane must be in the document (xterm measures its font). */
+  mount(): void {
+    this.term.open(this.screen);
+    keepFitted(this.term, this.screen);
+    // xterm reports output scrolling; the learner's own scrolling (wheel, scrollbar, keys) is
+    // checked after the fact, since not every xterm version reports it.
+    this.term.onScroll(() => this.updateScrollPrompt());
+    for (const type of ['wheel', 'pointerup', 'keyup', 'touchend']) {
+      this.screen.addEventListener(
+        type,
+        () => requestAnimationFrame(() => this.updateScrollPrompt()),
+        {
+          passive: true,
+        },
+      );
+    }
+  }
+
+  /** Trace output from the server; acknowledged once written. */
+  write(data: string): void {
+    if (!data) return;
+    this.atLineStart = data.endsWith('\n');
+    const ack = this.acks.track('trace', data.length);
+    this.view.write(data, () => {
+      ack();
+      if (this.isScrolledUp()) this.newOutputBelow = true;
+      this.updateScrollPrompt();
+    });
+  }
+
+  /** A dim line of the page's own (not acknowledged: the server did not send it). */
+  note(text: string): void {
+    const prefix = this.atLineStart ? '' : '\r\n';
+    this.atLineStart = true;
+    this.view.write(prefix + dimLines(text));
+  }
+
+  clear(): void {
+    this.view.reset();
+    this.search.clearDecorations();
+    this.matchCount.textContent = '';
+    this.atLineStart = true;
+    this.newOutputBelow = false;
+    this.updateScrollPrompt();
+  }
+
+  private find(direction: 'next' | 'previous' | 'incremental'): void {
+    const query = this.searchInput.value;
+    if (!query) {
+      this.search.clearDecorations();
+      this.matchCount.textContent = '';
+      return;
+    }
+    const options = { decorations: SEARCH_DECORATIONS, incremental: direction === 'incremental' };
+    const found =
+      direction === 'previous'
+        ? this.search.findPrevious(query, options)
+        : this.search.findNext(query, options);
+    if (!found) this.matchCount.textContent = 'No matches';
+  }
+
+  private isScrolledUp(): boolean {
+    const buffer = this.term.buffer.active;
+    return buffer.viewportY < buffer.baseY;
+  }
+
+  private jumpToLatest(): void {
+    this.term.scrollToBottom();
+    this.newOutputBelow = false;
+    this.updateScrollPrompt();
+  }
+
+  private updateScrollPrompt(): void {
+    const scrolledUp = this.isScrolledUp();
+    if (!scrolledUp) this.newOutputBelow = false;
+    this.scrollPrompt.hidden = !scrolledUp;
+    this.scrollPromptText.textContent = this.newOutputBelow
+      ? 'New output below'
+      : 'Auto-scroll paused';
+    this.scrollPrompt.classList.toggle('has-new-output', this.newOutputBelow);
+  }
+}
