@@ -5,6 +5,7 @@
 
 import { BENCH_USAGE } from './bench.js';
 import { IMAGE_USAGE, imageCommand } from './image.js';
+import { LESSONS_USAGE } from './lessons.js';
 import { RUN_USAGE } from './run.js';
 import { SERVE_USAGE } from './serve.js';
 import { UsageError } from './usage.js';
@@ -17,8 +18,10 @@ Commands:
   image build|status
                     Build (or inspect) the guest image the sandbox boots.
   bench [--json]    Measure boot, cold run, warm run and the guide's own way, side by side.
-  serve [--host H] [--port P] [--lessons DIR]
+  serve [--host H] [--port P] [--lessons DIR] [--authoring]
                     Serve the web lab (default http://127.0.0.1:3000).
+  lessons check [DIR] | lessons new NAME
+                    Validate the lessons and run their solutions' checks; scaffold a lesson.
 
 Run 'ebpf-lab <command> --help' for a command's options.`;
 
@@ -29,6 +32,7 @@ const commands: Record<string, () => Promise<Command>> = {
   run: async () => (await import('./run.js')).runCommand,
   bench: async () => (await import('./bench.js')).benchCommand,
   serve: async () => (await import('./serve.js')).serveCommand,
+  lessons: async () => (await import('./lessons.js')).lessonsCommand,
 };
 
 async function main(argv: string[]): Promise<number> {
@@ -48,6 +52,7 @@ async function main(argv: string[]): Promise<number> {
       run: RUN_USAGE,
       bench: BENCH_USAGE,
       serve: SERVE_USAGE,
+      lessons: LESSONS_USAGE,
     };
     process.stdout.write(`${usage[name] ?? USAGE}\n`);
     return 0;

@@ -6,7 +6,7 @@ import { SandboxPool } from '../runner/sandbox/pool.js';
 import { QemuSandboxDriver } from '../runner/sandbox/qemu.js';
 import { progressLine } from './progress.js';
 
-export const SERVE_USAGE = `Usage: ebpf-lab serve [--host H] [--port P] [--lessons DIR]
+export const SERVE_USAGE = `Usage: ebpf-lab serve [--host H] [--port P] [--lessons DIR] [--authoring]
 
 Serves the web lab. Each learner (a browser) gets a sandbox VM while a tab is open.
 
@@ -14,6 +14,7 @@ Serves the web lab. Each learner (a browser) gets a sandbox VM while a tab is op
                  others, who could then run code in sandboxes on this machine)
   --port P       TCP port (default 3000)
   --lessons DIR  the curriculum folder (default: the lessons/ that ships with ebpf-lab)
+  --authoring    watch the lessons folder: an edited lesson reloads in open browser tabs
 
 Environment: EBPF_LAB_HOST, EBPF_LAB_PORT, EBPF_LAB_LESSONS, EBPF_LAB_IDLE_TIMEOUT_MS,
 EBPF_LAB_MAX_SESSIONS, EBPF_LAB_WARM_SANDBOXES (flags win over the environment).`;
@@ -21,7 +22,12 @@ EBPF_LAB_MAX_SESSIONS, EBPF_LAB_WARM_SANDBOXES (flags win over the environment).
 export async function serveCommand(args: string[]): Promise<number> {
   const { values } = parseArgs({
     args,
-    options: { host: { type: 'string' }, port: { type: 'string' }, lessons: { type: 'string' } },
+    options: {
+      host: { type: 'string' },
+      port: { type: 'string' },
+      lessons: { type: 'string' },
+      authoring: { type: 'boolean' },
+    },
   });
   const config = resolveConfig({
     host: values.host,
@@ -36,7 +42,11 @@ export async function serveCommand(args: string[]): Promise<number> {
   }
   const pool = new SandboxPool(new QemuSandboxDriver(), config.warmSandboxes);
   pool.fill();
-  const lab = await startLabServer(config, pool);
+  const lab = await startLabServer(config, pool, {
+    authoring: values.authoring,
+    log: (text) => progressLine('serve', text),
+  });
+  if (values.authoring) progressLine('serve', `authoring mode: watching ${config.lessonsDir}`);
   process.stdout.write(`ebpf-lab ready at ${lab.url}\n`);
   await new Promise<void>((resolve) => {
     process.once('SIGINT', resolve);

@@ -1,10 +1,11 @@
-// What `npm test` runs: set-up, lint, typecheck, vitest, then a check that no qemu sandbox
-// outlived the run. Prints a summary per suite and, as the very last line, `N passed, N failed`
-// (vitest tests, plus one each for lint, the two typechecks and the orphan check). Exits 0 only when
-// nothing failed. Extra arguments go to vitest: `npm test -- runner/protocol`.
+// What `npm test` runs: set-up, lint, typechecks, vitest, `lessons check` (real sandbox), then
+// a check that no qemu sandbox outlived the run. Prints a summary per suite and, as the very
+// last line, `N passed, N failed` (vitest tests, one per lesson, plus one each for lint, the
+// two typechecks and the orphan check). Exits 0 only when nothing failed. Extra arguments go to vitest: `npm test -- runner/protocol`.
 //
 // Plain Node ESM with built-ins only, like setup.mjs.
 
+import { spawn } from 'node:child_process';
 import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { npmBin, ROOT, runInherit, setup } from './setup.mjs';
@@ -85,6 +86,33 @@ async function vitestSuite(extraArgs) {
   }
   const detail = [`${passed} passed, ${failed} failed`, ...notes].join('; ');
   record('vitest', passed, failed, detail);
+}
+
+/**
+ * `ebpf-lab lessons check`: every lesson validated and its solution's checks run in a real
+ * sandbox; each lesson counts as one test. Its output streams through and is also parsed for
+ * the `N of M lessons passed` line.
+ */
+async function lessonsSuite() {
+  heading('lessons: node bin/ebpf-lab.js lessons check');
+  const child = spawn(process.execPath, ['bin/ebpf-lab.js', 'lessons', 'check'], {
+    cwd: ROOT,
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  let output = '';
+  child.stdout.on('data', (chunk) => {
+    process.stdout.write(chunk);
+    output += chunk;
+  });
+  const code = await new Promise((resolve) => child.on('close', resolve));
+  const match = /^(\d+) of (\d+) lessons passed$/m.exec(output);
+  if (!match) {
+    record('lessons', 0, 1, `failed (exit code ${code}, no summary line); counted as 1 failed`);
+    return;
+  }
+  const passed = Number(match[1]);
+  const failed = Number(match[2]) - passed + (code !== 0 && passed === Number(match[2]) ? 1 : 0);
+  record('lessons', passed, failed, `${passed} passed, ${failed} failed`);
 }
 
 /** pid → argv of every process we can read, from /proc/<pid>/cmdline. */
@@ -174,6 +202,7 @@ async function main() {
     '--noEmit',
   ]);
   await vitestSuite(process.argv.slice(2));
+  await lessonsSuite();
   orphanCheck();
   summarize();
 }

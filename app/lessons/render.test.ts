@@ -36,4 +36,8 @@ describe('renderLessonMarkdown', () => {
   it('opens external links in a new tab without an opener', () => {
     expect(render('[guide](https://example.org)')).toContain('rel="noopener noreferrer"');
   });
+
+  it('gives headings ids that glossary links can point at', () => {
+    expect(render('## Map (BPF map)')).toContain('<h2 id="map-bpf-map">Map (BPF map)</h2>');
+  });
 });

@@ -33,6 +33,16 @@ function highlight(code: string, lang: string): string {
   return hljs.highlight(code, { language, ignoreIllegals: true }).value;
 }
 
+/** `## Map type` → `map-type`: the anchor lessons link to (`/glossary#map-type`). */
+export function headingId(text: string): string {
+  return text
+    .toLowerCase()
+    .replace(/<[^>]*>/g, '')
+    .replace(/[^a-z0-9 -]/g, '')
+    .trim()
+    .replace(/\s+/g, '-');
+}
+
 /** `assetBase` is the URL lesson-relative images resolve against, e.g. `/api/lessons/01-x/assets/`. */
 export function renderLessonMarkdown(markdown: string, assetBase: string): string {
   const marked = new Marked({
@@ -62,6 +72,13 @@ export function renderLessonMarkdown(markdown: string, assetBase: string): strin
         const title = kind.charAt(0).toUpperCase() + kind.slice(1);
         return `<div class="callout callout-${kind}"><p class="callout-title">${title}</p>${body}${more}</div>\n`;
       },
+      heading(
+        this: { parser: { parseInline(tokens: Tokens.Generic[]): string } },
+        heading: Tokens.Heading,
+      ) {
+        const id = headingId(heading.text);
+        return `<h${heading.depth} id="${id}">${this.parser.parseInline(heading.tokens)}</h${heading.depth}>\n`;
+      },
       image({ href, title, text }: Tokens.Image): string {
         const isRelative = !/^[a-z][a-z0-9+.-]*:|^\/\//i.test(href) && !href.startsWith('/');
         const src = isRelative ? `${assetBase}${href.replace(/^\.\//, '')}` : href;
@@ -82,6 +99,7 @@ export function sanitizeLessonHtml(html: string): string {
       ...['table', 'thead', 'tbody', 'tr', 'th', 'td', 'details', 'summary', 'input'],
     ],
     allowedAttributes: {
+      ...Object.fromEntries(['h1', 'h2', 'h3', 'h4', 'h5', 'h6'].map((tag) => [tag, ['id']])),
       a: ['href', 'title', 'target', 'rel'],
       img: ['src', 'alt', 'title'],
       div: ['class', 'data-lang'],

@@ -11,11 +11,10 @@ import { join } from 'node:path';
 import express, { type Request, type Response } from 'express';
 import { WebSocketServer } from 'ws';
 import { LIMITS } from '../../runner/limits.js';
-import { loadCourse } from '../lessons/load.js';
-import { renderLessonMarkdown } from '../lessons/render.js';
-import type { Lesson } from '../lessons/schema.js';
+import { PACKAGE_ROOT } from '../../runner/paths.js';
 import type { LabConfig } from './config.js';
 import { serveConnection } from './connection.js';
+import { DEFAULT_GLOSSARY, LessonCatalog, type RenderedLesson } from './lesson-catalog.js';
 import { LessonState, ProgressStore } from './progress.js';
 import { isSameOrigin, securityHeaders } from './security.js';
 import type { SandboxSource } from './session.js';
@@ -32,6 +31,13 @@ export interface LabServer {
   close(): Promise<void>;
 }
 
+export interface LabServerOptions {
+  /** Reload lessons when their files change, and tell the open tabs. */
+  authoring?: boolean;
+  glossaryFile?: string;
+  log?: (text: string) => void;
+}
+
 function learnerIdFrom(cookieHeader: string | undefined): string | undefined {
   for (const part of (cookieHeader ?? '').split(';')) {
     const [name, value] = part.trim().split('=');
@@ -40,19 +46,15 @@ function learnerIdFrom(cookieHeader: string | undefined): string | undefined {
   return undefined;
 }
 
-interface RenderedLesson {
-  lesson: Lesson;
-  html: string;
-}
-
 export async function startLabServer(
   config: LabConfig,
   sandboxes: SandboxSource,
+  options: LabServerOptions = {},
 ): Promise<LabServer> {
-  const lessons: RenderedLesson[] = (await loadCourse(config.lessonsDir)).map((lesson) => ({
-    lesson,
-    html: renderLessonMarkdown(lesson.markdown, `/api/lessons/${lesson.id}/`),
-  }));
+  const catalog = await LessonCatalog.load(
+    config.lessonsDir,
+    options.glossaryFile ?? DEFAULT_GLOSSARY(PACKAGE_ROOT),
+  );
   const progress = await ProgressStore.open(join(config.dataDir, 'progress.json'));
   const registry = new SessionRegistry(
     sandboxes,
@@ -62,7 +64,21 @@ export async function startLabServer(
       shellScrollbackBytes: 64 * 1024,
     },
     config.maxSessions,
+    {
+      lesson: (id) => catalog.get(id)?.lesson,
+      lessonPassed: (learner, lessonId) => progress.advance(learner, lessonId, 'done'),
+    },
   );
+  if (options.authoring) {
+    catalog.watch(
+      (lessonId) => {
+        options.log?.(`lesson ${lessonId} reloaded`);
+        registry.notifyAll({ type: 'lesson-changed', lessonId });
+      },
+      (message) => options.log?.(`lesson not reloaded: ${message}`),
+    );
+  }
+  const lessons = () => catalog.list();
 
   const app = express();
   app.disable('x-powered-by');
@@ -84,13 +100,13 @@ export async function startLabServer(
   app.use(express.json({ limit: '16kb' }));
 
   const learnerOf = (req: Request) => learnerIdFrom(req.headers.cookie) as string;
-  const findLesson = (id: string) => lessons.find((l) => l.lesson.id === id);
+  const findLesson = (id: string) => catalog.get(id);
 
   app.get('/api/course', (req, res) => {
     const learner = learnerOf(req);
     res.json({
       title: 'Learn eBPF, hands on',
-      lessons: lessons.map(({ lesson }) => ({
+      lessons: lessons().map(({ lesson }) => ({
         id: lesson.id,
         title: lesson.meta.title,
         summary: lesson.meta.summary,
@@ -100,8 +116,9 @@ export async function startLabServer(
   });
 
   app.get('/api/lessons/:id', (req, res) => {
-    const index = lessons.findIndex((l) => l.lesson.id === req.params.id);
-    const found = lessons[index];
+    const all = lessons();
+    const index = all.findIndex((l) => l.lesson.id === req.params.id);
+    const found = all[index];
     if (!found) return notFound(res, `no lesson "${req.params.id}"`);
     const link = (l: RenderedLesson | undefined) =>
       l ? { id: l.lesson.id, title: l.lesson.meta.title } : null;
@@ -111,8 +128,8 @@ export async function startLabServer(
       html: found.html,
       files: found.lesson.files,
       attach: found.lesson.meta.attach,
-      prev: link(lessons[index - 1]),
-      next: link(lessons[index + 1]),
+      prev: link(all[index - 1]),
+      next: link(all[index + 1]),
     });
   });
 
@@ -137,8 +154,12 @@ export async function startLabServer(
     res.status(204).end();
   });
 
+  app.get('/api/glossary', (_req, res) => {
+    res.json({ title: 'Glossary', html: catalog.glossaryHtml });
+  });
+
   app.get('/healthz', (_req, res) => {
-    res.json({ ok: true, sessions: registry.size, lessons: lessons.length });
+    res.json({ ok: true, sessions: registry.size, lessons: lessons().length });
   });
 
   app.use('/api', (_req, res) => notFound(res, 'no such API'));
@@ -148,7 +169,7 @@ export async function startLabServer(
     '/assets',
     express.static(join(config.clientDir, 'assets'), { immutable: true, maxAge: '1h' }),
   );
-  app.get(['/', '/lessons/:id'], (_req, res) => {
+  app.get(['/', '/lessons/:id', '/glossary'], (_req, res) => {
     if (!existsSync(indexHtml)) {
       res.status(503).type('text').send('The browser client is not built: run `npm run setup`.');
       return;
@@ -187,6 +208,7 @@ export async function startLabServer(
     url: `http://${shownHost}:${port}`,
     registry,
     async close() {
+      catalog.close();
       for (const client of wss.clients) client.terminate();
       await registry.closeAll();
       await new Promise<void>((resolve) => server.close(() => resolve()));

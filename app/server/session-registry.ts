@@ -2,7 +2,14 @@
  * Learner sessions by learner id (a cookie), bounded by the host's capacity: a classroom shares
  * one server, and each session holds a VM.
  */
-import { LearnerSession, type SandboxSource, type SessionOptions } from './session.js';
+
+import type { ServerMessage } from '../shared/protocol.js';
+import {
+  LearnerSession,
+  type SandboxSource,
+  type SessionHooks,
+  type SessionOptions,
+} from './session.js';
 
 export class LabFullError extends Error {}
 
@@ -13,6 +20,7 @@ export class SessionRegistry {
     private readonly source: SandboxSource,
     private readonly options: SessionOptions,
     private readonly maxSessions: number,
+    private readonly hooks?: SessionHooks,
   ) {}
 
   get size(): number {
@@ -28,11 +36,22 @@ export class SessionRegistry {
         `The lab is full: ${this.maxSessions} learners have a sandbox on this server (maxSessions). Try again when someone leaves.`,
       );
     }
-    const session = new LearnerSession(learnerId, this.source, this.options, (ended) => {
-      if (this.sessions.get(ended.id) === ended) this.sessions.delete(ended.id);
-    });
+    const session = new LearnerSession(
+      learnerId,
+      this.source,
+      this.options,
+      (ended) => {
+        if (this.sessions.get(ended.id) === ended) this.sessions.delete(ended.id);
+      },
+      this.hooks,
+    );
     this.sessions.set(learnerId, session);
     return session;
+  }
+
+  /** Tells every open tab of every learner. */
+  notifyAll(message: ServerMessage): void {
+    for (const session of this.sessions.values()) session.notify(message);
   }
 
   async closeAll(): Promise<void> {

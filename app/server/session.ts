@@ -5,12 +5,16 @@
  * period after the last tab closes; a tab that reconnects within it gets the same sandbox and
  * shell back, with the shell's recent output replayed.
  */
+
 import { formatLimitValue } from '../../runner/limits.js';
 import { dumpPrograms } from '../../runner/probe/bytecode.js';
 import { prepareProbe } from '../../runner/probe/prepare.js';
 import { ProbeRun, type ProbeRunEvent } from '../../runner/probe/probe-run.js';
 import { formatTraceLine } from '../../runner/probe/trace-line.js';
+import { writeFiles } from '../../runner/sandbox/files.js';
 import type { Sandbox, SandboxStartOptions } from '../../runner/sandbox/sandbox.js';
+import { type RunOutcome, runChecks } from '../checks/run-checks.js';
+import type { Lesson } from '../lessons/schema.js';
 import type { AttachChoice, ClientMessage, Phase, ServerMessage } from '../shared/protocol.js';
 
 export interface SessionClient {
@@ -23,6 +27,16 @@ export interface SessionClient {
 export interface SandboxSource {
   acquire(options?: SandboxStartOptions): Promise<Sandbox>;
 }
+
+/** What a session needs from the rest of the lab for checks. */
+export interface SessionHooks {
+  lesson(id: string): Lesson | undefined;
+  /** Every check of a lesson passed for this learner. */
+  lessonPassed(learnerId: string, lessonId: string): Promise<void>;
+}
+
+const NO_HOOKS: SessionHooks = { lesson: () => undefined, lessonPassed: async () => {} };
+const HISTORY_LENGTH = 50;
 
 export interface SessionOptions {
   /** No message from any tab for this long stops the sandbox. */
@@ -50,6 +64,9 @@ export class LearnerSession {
   private idleTimer: NodeJS.Timeout | undefined;
   private closeTimer: NodeJS.Timeout | undefined;
   private pendingPrepare: string | undefined;
+  /** Outcomes of this learner's runs, oldest first, for `verifier-then-pass` checks. */
+  private readonly history: RunOutcome[] = [];
+  private checking = false;
   private preparing = false;
   private disposed = false;
 
@@ -59,6 +76,7 @@ export class LearnerSession {
     private readonly options: SessionOptions,
     /** Called once the session has stopped for good (last tab gone for the grace period). */
     private readonly onDisposed: (session: LearnerSession) => void = () => {},
+    private readonly hooks: SessionHooks = NO_HOOKS,
   ) {}
 
   get tabCount(): number {
@@ -103,12 +121,21 @@ export class LearnerSession {
           return this.shellResize(message.cols, message.rows);
         case 'bytecode':
           return await this.sendBytecode(from);
+        case 'save-files':
+          return await this.saveFiles(message.files);
+        case 'check':
+          return await this.check(message.lessonId, message.files);
         case 'ack':
           return; // flow control is per tab: the connection handles it
       }
     } catch (error) {
       this.setStatus('error', (error as Error).message);
     }
+  }
+
+  /** A message for every tab of this learner (e.g. a lesson changed on disk). */
+  notify(message: ServerMessage): void {
+    this.broadcast(message);
   }
 
   /** Stops everything: the run, the sandbox, the timers. */
@@ -263,6 +290,7 @@ export class LearnerSession {
         this.broadcast({ type: 'diagnostics', diagnostics: event.diagnostics });
         break;
       case 'attached': {
+        this.remember('attached');
         const where = event.probes.map((p) => `${p.kind} ${p.event}`).join(', ');
         this.setStatus('attached', `Attached to ${where}. Trigger it in the shell, e.g. ls.`);
         this.broadcast({ type: 'attached', probes: event.probes });
@@ -283,6 +311,7 @@ export class LearnerSession {
         break;
       case 'error': {
         const { kind, message, diagnostics, verifier, log } = event.error;
+        this.remember(kind);
         this.broadcast({ type: 'run-error', kind, message, diagnostics, verifier, log });
         if (diagnostics.length > 0) this.broadcast({ type: 'diagnostics', diagnostics });
         this.setStatus('error', message);
@@ -316,6 +345,66 @@ export class LearnerSession {
       }
     } finally {
       this.preparing = false;
+    }
+  }
+
+  private remember(outcome: RunOutcome): void {
+    this.history.push(outcome);
+    if (this.history.length > HISTORY_LENGTH) this.history.shift();
+  }
+
+  private async saveFiles(files: Record<string, string>): Promise<void> {
+    const sandbox = await this.ensureSandbox();
+    await writeFiles(sandbox.agent, files);
+  }
+
+  /** Runs a lesson's checks on the learner's files; results stream to every tab. */
+  private async check(lessonId: string, files: Record<string, string>): Promise<void> {
+    const lesson = this.hooks.lesson(lessonId);
+    if (!lesson) {
+      this.broadcast({
+        type: 'error',
+        code: 'malformed',
+        message: `no lesson "${lessonId}" to check`,
+      });
+      return;
+    }
+    if (this.checking) {
+      this.broadcast({
+        type: 'error',
+        code: 'busy',
+        message: 'Checks are already running: wait for them.',
+      });
+      return;
+    }
+    this.checking = true;
+    try {
+      const sandbox = await this.ensureSandbox();
+      await this.stopRun();
+      this.setStatus('compiling', `Checking ${lesson.meta.title}…`);
+      const starters = Object.fromEntries(lesson.files.map((f) => [f.name, f.starter]));
+      const results = await runChecks({
+        sandbox,
+        lesson,
+        files: { ...starters, ...files },
+        mode: 'learner',
+        history: this.history,
+        shellOutput: this.scrollback,
+        onResult: (index, result) =>
+          this.broadcast({ type: 'check-result', lessonId, index, result }),
+      });
+      const passed = results.every((r) => r.status === 'passed');
+      if (passed) await this.hooks.lessonPassed(this.id, lessonId);
+      this.broadcast({ type: 'check-done', lessonId, passed });
+      const count = results.filter((r) => r.status === 'passed').length;
+      this.setStatus(
+        'ready',
+        passed
+          ? `All ${count} checks passed: lesson done.`
+          : `${count} of ${results.length} checks passed: see the hints.`,
+      );
+    } finally {
+      this.checking = false;
     }
   }
 

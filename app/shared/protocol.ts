@@ -30,6 +30,11 @@ const terminalSize = {
 
 // ------------------------------------------------------------------ browser -> server
 
+/** A lesson's editor files by name (plain names: they are written to /root in the sandbox). */
+const LessonFiles = z
+  .record(z.string().regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}$/), z.string().max(128 * 1024))
+  .refine((files) => Object.keys(files).length <= 16, 'at most 16 files');
+
 export const ClientMessage = z.discriminatedUnion('type', [
   z.strictObject({
     type: z.literal('run'),
@@ -49,6 +54,14 @@ export const ClientMessage = z.discriminatedUnion('type', [
     bytes: z.number().int().min(0),
   }),
   z.strictObject({ type: z.literal('bytecode') }),
+  /** The editor's files, saved to /root in the sandbox (debounced while typing). */
+  z.strictObject({ type: z.literal('save-files'), files: LessonFiles }),
+  /** Run the lesson's checks against the learner's current files. */
+  z.strictObject({
+    type: z.literal('check'),
+    lessonId: z.string().regex(/^[a-z0-9-]{1,80}$/),
+    files: LessonFiles,
+  }),
 ]);
 export type ClientMessage = z.infer<typeof ClientMessage>;
 
@@ -94,6 +107,16 @@ export interface BytecodeProgram {
   jitedNote?: string;
 }
 
+export interface CheckResult {
+  title: string;
+  status: 'running' | 'passed' | 'failed';
+  /** Shown when the check fails. */
+  hint?: string;
+  /** What the checker saw, when it helps (e.g. the compiler's first error). */
+  detail?: string;
+  durationMs?: number;
+}
+
 export type ServerMessage =
   | { type: 'hello'; protocolVersion: number; sessionId: string; sourceLimitBytes: number }
   | { type: 'status'; phase: Phase; text: string }
@@ -115,6 +138,11 @@ export type ServerMessage =
     }
   | { type: 'stopped'; reason: string; lines: number }
   | { type: 'bytecode'; programs: BytecodeProgram[]; error?: string }
+  /** Check results arrive one by one (`running` first), then `check-done`. */
+  | { type: 'check-result'; lessonId: string; index: number; result: CheckResult }
+  | { type: 'check-done'; lessonId: string; passed: boolean }
+  /** Authoring mode: a lesson's files changed on disk; reload it. */
+  | { type: 'lesson-changed'; lessonId: string }
   | {
       type: 'error';
       code: 'malformed' | 'too-large' | 'unknown-type' | 'busy' | 'sandbox' | 'limit';

@@ -404,6 +404,14 @@ class Agent:
         except ProcessLookupError:
             pass  # it ended meanwhile; its exec-exit is on the way
 
+    def on_write_file(self, message):
+        # The schema allows only a plain name under /root or /tmp: no directories to climb.
+        path = message['path']
+        with open(path + '.tmp', 'wb') as f:
+            f.write(base64.b64decode(message['data']))
+        os.replace(path + '.tmp', path)
+        self.channel.send({'type': 'file-written', 'id': message['id']})
+
     def on_shell_open(self, message):
         if message['id'] in self.shells:
             return self.error(message['id'], 'busy', 'a shell with this id is already open')

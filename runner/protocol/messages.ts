@@ -82,6 +82,17 @@ export const HostMessage = z.discriminatedUnion('type', [
     timeoutMs: z.number().int().positive(),
   }),
   z.strictObject({ type: z.literal('exec-kill'), id }).describe('Kills a running exec.'),
+  z
+    .strictObject({
+      type: z.literal('write-file'),
+      id,
+      path: z
+        .string()
+        .regex(/^\/(?:root|tmp)\/[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}$/)
+        .describe('Where in the sandbox: a plain file name under /root or /tmp.'),
+      data: base64,
+    })
+    .describe("Writes a learner's file into the sandbox."),
   z.strictObject({
     type: z.literal('shell-open'),
     id,
@@ -207,6 +218,7 @@ export const AgentMessage = z.discriminatedUnion('type', [
     signal: z.string().max(32).nullable(),
     timedOut: z.boolean(),
   }),
+  z.strictObject({ type: z.literal('file-written'), id }),
   z.strictObject({ type: z.literal('shell-output'), id, data: base64 }),
   z.strictObject({ type: z.literal('shell-exit'), id, code: z.number().int().nullable() }),
   z.strictObject({

@@ -11,9 +11,12 @@ import { WebSocket } from 'ws';
 import { resolveConfig } from '../../app/server/config.js';
 import { type LabServer, startLabServer } from '../../app/server/server.js';
 import type { ServerMessage } from '../../app/shared/protocol.js';
+import { PACKAGE_ROOT } from '../../runner/paths.js';
 import { SandboxPool } from '../../runner/sandbox/pool.js';
 import { QemuSandboxDriver } from '../../runner/sandbox/qemu.js';
 import { HELLO_WORLD } from './helpers.js';
+
+const FIXTURE_COURSE = join(PACKAGE_ROOT, 'test', 'fixtures', 'course');
 
 let lab: LabServer;
 let pool: SandboxPool;
@@ -23,7 +26,10 @@ let cookie: string;
 beforeAll(async () => {
   dataDir = mkdtempSync(join(tmpdir(), 'ebpf-lab-data-'));
   pool = new SandboxPool(new QemuSandboxDriver(), 0);
-  lab = await startLabServer(resolveConfig({ port: 0, dataDir, warmSandboxes: 0 }), pool);
+  lab = await startLabServer(
+    resolveConfig({ port: 0, dataDir, warmSandboxes: 0, lessonsDir: FIXTURE_COURSE }),
+    pool,
+  );
   const res = await fetch(`${lab.url}/api/course`);
   cookie = (res.headers.get('set-cookie') ?? '').split(';')[0] ?? '';
 });
@@ -96,9 +102,9 @@ class Tab {
 describe('the web lab server', () => {
   it('serves the course and the hello world lesson', async () => {
     const course = await (await fetch(`${lab.url}/api/course`, { headers: { cookie } })).json();
-    expect(course.lessons[0]).toMatchObject({ id: '01-hello-world', state: 'new' });
+    expect(course.lessons[0]).toMatchObject({ id: '01-hello', state: 'new' });
     const lesson = await (
-      await fetch(`${lab.url}/api/lessons/01-hello-world`, { headers: { cookie } })
+      await fetch(`${lab.url}/api/lessons/01-hello`, { headers: { cookie } })
     ).json();
     expect(lesson.html).toContain('Step 1: write the probe');
     expect(lesson.files[0]).toMatchObject({ name: 'hello_world.c', language: 'c' });
@@ -172,15 +178,51 @@ describe('the web lab server', () => {
     tab.close();
   });
 
+  it('runs the lesson checks: hints on the starter, all pass on the solution, lesson done', async () => {
+    const lesson = await (
+      await fetch(`${lab.url}/api/lessons/01-hello`, { headers: { cookie } })
+    ).json();
+    const starter = Object.fromEntries(
+      lesson.files.map((f: { name: string; starter: string }) => [f.name, f.starter]),
+    );
+    const tab = await Tab.open();
+    await tab.waitFor(() => tab.messages.some((m) => m.type === 'hello'), 'the hello');
+    const results = () =>
+      tab.messages.flatMap((m) =>
+        m.type === 'check-result' && m.result.status !== 'running' ? [m.result] : [],
+      );
+    const done = () => tab.messages.filter((m) => m.type === 'check-done');
+
+    tab.send({ type: 'check', lessonId: '01-hello', files: starter });
+    await tab.waitFor(() => done().length === 1, 'the first check-done');
+    expect(results().map((r) => r.status)).toEqual(['passed', 'failed', 'passed']);
+    expect(results()[1]?.hint).toContain('bpf_trace_printk');
+    expect(done()[0]).toMatchObject({ passed: false });
+
+    const solved = { ...starter, 'hello_world.c': lesson.files[0].solution };
+    tab.send({ type: 'check', lessonId: '01-hello', files: solved });
+    await tab.waitFor(() => done().length === 2, 'the second check-done');
+    expect(
+      results()
+        .slice(3)
+        .map((r) => r.status),
+    ).toEqual(['passed', 'passed', 'passed']);
+    expect(done()[1]).toMatchObject({ passed: true });
+    const course = await (await fetch(`${lab.url}/api/course`, { headers: { cookie } })).json();
+    expect(course.lessons[0].state).toBe('done');
+    tab.close();
+  });
+
   it('records progress per learner', async () => {
-    const post = await fetch(`${lab.url}/api/progress/01-hello-world`, {
+    const post = await fetch(`${lab.url}/api/progress/01-hello`, {
       method: 'POST',
       headers: { cookie, 'content-type': 'application/json' },
       body: JSON.stringify({ state: 'started' }),
     });
     expect(post.status).toBe(204);
     const course = await (await fetch(`${lab.url}/api/course`, { headers: { cookie } })).json();
-    expect(course.lessons[0].state).toBe('started');
+    // Done (from the checks above) never goes back to started.
+    expect(course.lessons[0].state).toBe('done');
     const stranger = await (await fetch(`${lab.url}/api/course`)).json();
     expect(stranger.lessons[0].state).toBe('new');
   });
