@@ -22,13 +22,10 @@ export class LessonCatalog {
   private glossary = '';
   private watcher: FSWatcher | undefined;
 
-  private constructor(
-    private readonly root: string,
-    private readonly glossaryFile: string,
-  ) {}
+  private constructor(private readonly root: string) {}
 
   static async load(root: string, glossaryFile: string): Promise<LessonCatalog> {
-    const catalog = new LessonCatalog(root, glossaryFile);
+    const catalog = new LessonCatalog(root);
     catalog.lessons = (await loadCourse(root)).map(render);
     if (existsSync(glossaryFile)) {
       catalog.glossary = renderLessonMarkdown(

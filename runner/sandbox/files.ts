@@ -8,14 +8,21 @@ import type { AgentConnection } from '../agent-connection.js';
 const FILE_NAME = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}$/;
 const WRITE_TIMEOUT_MS = 30_000;
 
-export async function writeFiles(agent: AgentConnection, files: Record<string, string>): Promise<void> {
+export async function writeFiles(
+  agent: AgentConnection,
+  files: Record<string, string>,
+): Promise<void> {
   for (const [name, text] of Object.entries(files)) {
     if (!FILE_NAME.test(name)) throw new Error(`"${name}" is not a plain file name`);
     await writeSandboxFile(agent, `/root/${name}`, text);
   }
 }
 
-export function writeSandboxFile(agent: AgentConnection, path: string, text: string): Promise<void> {
+export function writeSandboxFile(
+  agent: AgentConnection,
+  path: string,
+  text: string,
+): Promise<void> {
   const id = randomUUID();
   return new Promise((resolve, reject) => {
     const done = (error?: Error) => {
@@ -30,7 +37,8 @@ export function writeSandboxFile(agent: AgentConnection, path: string, text: str
     );
     const off = agent.onMessage((m) => {
       if (m.type === 'file-written' && m.id === id) done();
-      else if (m.type === 'error' && m.id === id) done(new Error(`could not write ${path}: ${m.message}`));
+      else if (m.type === 'error' && m.id === id)
+        done(new Error(`could not write ${path}: ${m.message}`));
     });
     agent.closed.then((reason) => done(new Error(`the sandbox is gone: ${reason}`)));
     agent.send({ type: 'write-file', id, path, data: Buffer.from(text).toString('base64') });
