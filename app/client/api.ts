@@ -1,5 +1,6 @@
 /**
- * The lab's HTTP API (same origin): the course outline, one lesson, and lesson progress.
+ * The lab's HTTP API (same origin): the course outline, one lesson, the glossary, and lesson
+ * progress.
  * These shapes are the server's JSON replies; the WebSocket protocol lives in shared/protocol.ts.
  */
 import type { AttachChoice } from '../shared/protocol.js';
@@ -42,6 +43,14 @@ export interface Lesson {
   attach: AttachChoice[];
   prev: LessonLink | null;
   next: LessonLink | null;
+  /** The learner's progress on it, when the server says. */
+  state?: LessonState;
+}
+
+export interface Glossary {
+  title: string;
+  /** Rendered and sanitized by the server; each term's heading has an `id` (`/glossary#id`). */
+  html: string;
 }
 
 /** A failed request, with the HTTP status (0 when the server could not be reached). */
@@ -58,7 +67,8 @@ export class ApiError extends Error {
 async function getJson<T>(url: string): Promise<T> {
   let response: Response;
   try {
-    response = await fetch(url, { headers: { accept: 'application/json' } });
+    // Never from the HTTP cache: progress changes, and lessons change on disk while authoring.
+    response = await fetch(url, { headers: { accept: 'application/json' }, cache: 'no-store' });
   } catch (cause) {
     throw new ApiError(`cannot reach the lab server (${(cause as Error).message})`, 0);
   }
@@ -77,6 +87,10 @@ export function fetchCourse(): Promise<Course> {
 
 export function fetchLesson(id: string): Promise<Lesson> {
   return getJson<Lesson>(`/api/lessons/${encodeURIComponent(id)}`);
+}
+
+export function fetchGlossary(): Promise<Glossary> {
+  return getJson<Glossary>('/api/glossary');
 }
 
 /**

@@ -1,6 +1,8 @@
 /**
  * The course page (/): the course title and its lessons in order, each a link to the lesson
- * with the learner's progress on it (done ✓, started, new).
+ * with the learner's progress on it (done ✓, started, new), and the way to the glossary. The
+ * progress is fetched again each time the page is shown, so coming back from a lesson shows
+ * what was done there.
  */
 import { type Course, type CourseLesson, fetchCourse, type LessonState } from './api.js';
 import { h } from './dom.js';
@@ -42,7 +44,12 @@ function renderCourse(course: Course): HTMLElement {
       'main',
       { class: 'course-page' },
       h('h1', {}, course.title),
-      h('p', { class: 'course-progress' }, `${course.lessons.length} lessons · ${done} done`),
+      h(
+        'p',
+        { class: 'course-progress' },
+        `${course.lessons.length} lessons · ${done} done · `,
+        h('a', { href: '/glossary' }, 'Glossary'),
+      ),
       h(
         'ol',
         { class: 'course-lessons', 'aria-label': 'Lessons' },
@@ -52,14 +59,33 @@ function renderCourse(course: Course): HTMLElement {
   );
 }
 
+/** The course as last rendered: a refresh that brings no news leaves the page (and focus) be. */
+let shown: string | null = null;
+let watching = false;
+
 export async function showCoursePage(root: HTMLElement): Promise<void> {
+  if (!watching) {
+    watching = true;
+    // Back from a lesson, the browser may restore this page as it was (back/forward cache),
+    // and a tab left in the background misses progress made in another: fetch again each time.
+    window.addEventListener('pageshow', (event) => {
+      if (event.persisted) void showCoursePage(root);
+    });
+    document.addEventListener('visibilitychange', () => {
+      if (document.visibilityState === 'visible') void showCoursePage(root);
+    });
+  }
   let course: Course;
   try {
     course = await fetchCourse();
   } catch (err) {
-    renderError(root, 'Could not load the course', (err as Error).message);
+    // A refresh that fails keeps the course already shown.
+    if (shown === null) renderError(root, 'Could not load the course', (err as Error).message);
     return;
   }
+  const json = JSON.stringify(course);
+  if (json === shown) return;
+  shown = json;
   document.title = course.title;
   root.replaceChildren(renderCourse(course));
 }

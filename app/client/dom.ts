@@ -1,6 +1,7 @@
 /**
  * Tiny DOM helpers: build elements from a tag, attributes and children. Text always goes in as
- * text nodes, so nothing from the server or the learner is ever parsed as HTML here.
+ * text nodes, so nothing from the server or the learner is ever parsed as HTML here. Also the
+ * one rule for links in the server's HTML (lessons, glossary).
  */
 
 export type Child = Node | string | null | undefined | false;
@@ -43,4 +44,14 @@ export function button(
 export function replaceChildren(parent: Element, ...children: Child[]): void {
   parent.replaceChildren();
   append(parent, ...children);
+}
+
+/** Links that leave the lab open in a new tab, so the lab (and its sandbox) stays put. */
+export function openExternalLinksInNewTab(root: HTMLElement): void {
+  for (const link of root.querySelectorAll<HTMLAnchorElement>('a[href]')) {
+    if (link.origin !== location.origin) {
+      link.target = '_blank';
+      link.rel = 'noopener noreferrer';
+    }
+  }
 }

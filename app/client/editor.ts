@@ -1,8 +1,8 @@
 /**
  * The "Editor" pane: Monaco with one model per lesson file (tabs when there are several), the
  * learner's edits kept per lesson and file in localStorage, the toolbar (attach picker, Run,
- * Stop, Reset, Show solution) and the Problems list. It raises intents (run, stop, prepare);
- * the lesson page decides what they mean on the wire.
+ * Stop, Check, Reset, Show solution) and the Problems list. It raises intents (run, stop, check,
+ * prepare, edited); the lesson page decides what they mean on the wire.
  */
 import type { AttachChoice } from '../shared/protocol.js';
 import type { Lesson, LessonFile } from './api.js';
@@ -21,8 +21,12 @@ export type CodeLanguage = 'c' | 'python';
 export interface EditorActions {
   run(): void;
   stop(): void;
+  /** Run the lesson's checks against the files. */
+  check(): void;
   /** The probe's source changed and typing paused: compile it ahead. */
   prepare(source: string): void;
+  /** Any file's text changed (typing, Reset, a lesson reload...). */
+  edited(): void;
 }
 
 interface OpenFile {
@@ -64,6 +68,7 @@ export class EditorPane {
   private readonly attachPicker: AttachPicker;
   private readonly runButton: HTMLButtonElement;
   private readonly stopButton: HTMLButtonElement;
+  private readonly checkButton: HTMLButtonElement;
   private readonly resetButton: HTMLButtonElement;
   private readonly solutionButton: HTMLButtonElement;
   private prepareTimer: number | undefined;
@@ -99,6 +104,11 @@ export class EditorPane {
       title: 'Detach the probe',
       disabled: true,
     });
+    this.checkButton = button('Check', () => this.actions.check(), {
+      class: 'check-button',
+      title: "Check your files against the lesson's goals",
+      disabled: true,
+    });
     this.resetButton = button('Reset', () => this.resetCurrent(), {
       title: 'Go back to the starter code of this file',
     });
@@ -127,8 +137,17 @@ export class EditorPane {
         'div',
         { class: 'pane-toolbar run-bar' },
         this.attachPicker.element,
+        h(
+          'span',
+          {
+            class: 'save-hint',
+            title:
+              'Each file is saved as /root/<name> while you type, so the Sandbox shell runs what the editor shows',
+          },
+          'Files are saved to /root in your sandbox',
+        ),
         h('div', { class: 'toolbar-spacer' }),
-        h('div', { class: 'toolbar-group' }, this.stopButton, this.runButton),
+        h('div', { class: 'toolbar-group' }, this.stopButton, this.runButton, this.checkButton),
       ),
       this.host,
       this.diagnostics.element,
@@ -170,6 +189,11 @@ export class EditorPane {
     return model.getLineContent(line);
   }
 
+  /** Every file's current text by name: what is saved to /root and checked. */
+  fileTexts(): Record<string, string> {
+    return Object.fromEntries(this.files.map((open) => [open.file.name, open.model.getValue()]));
+  }
+
   get attach(): AttachChoice[] {
     return this.attachPicker.value;
   }
@@ -183,9 +207,49 @@ export class EditorPane {
     return element !== null && this.host.contains(element);
   }
 
-  setControls({ canRun, canStop }: { canRun: boolean; canStop: boolean }): void {
+  setControls({
+    canRun,
+    canStop,
+    canCheck,
+  }: {
+    canRun: boolean;
+    canStop: boolean;
+    canCheck: boolean;
+  }): void {
     this.runButton.disabled = !canRun || !this.runFile;
     this.stopButton.disabled = !canStop;
+    this.checkButton.disabled = !canCheck;
+  }
+
+  /**
+   * The lesson changed on disk: its files get their new starter and solution. A file the
+   * learner has not edited shows the new starter; an edited one keeps the learner's text.
+   * Returns false when the lesson now has other files than the tabs show (a reload adds them).
+   */
+  updateFiles(files: readonly LessonFile[]): boolean {
+    const byName = new Map(files.map((file) => [file.name, file]));
+    for (const open of this.files) {
+      const next = byName.get(open.file.name);
+      if (!next) continue;
+      const edited = open.model.getValue() !== open.file.starter;
+      // The new starter first: the content change below then counts as no edit of the learner's.
+      open.file = next;
+      if (!edited && open.model.getValue() !== next.starter) {
+        // An edit, not setValue: Ctrl+Z still brings back the previous starter.
+        open.model.pushEditOperations(
+          [],
+          [{ range: open.model.getFullModelRange(), text: next.starter }],
+          () => null,
+        );
+      } else {
+        this.keepDraft(open);
+      }
+    }
+    this.updateFileControls();
+    // A lesson without files shows a scratch file: no files is still what the tabs show.
+    if (files.length === 0) return this.lesson.files.length === 0;
+    const shown = new Set(this.files.map((open) => open.file.name));
+    return files.length === shown.size && files.every((file) => shown.has(file.name));
   }
 
   /**
@@ -230,15 +294,22 @@ export class EditorPane {
   }
 
   private contentChanged(open: OpenFile): void {
+    const value = this.keepDraft(open);
+    this.actions.edited();
+    if (open === this.runFile) {
+      window.clearTimeout(this.prepareTimer);
+      this.prepareTimer = window.setTimeout(() => this.actions.prepare(value), PREPARE_DELAY_MS);
+    }
+  }
+
+  /** Keeps the file's draft (and its modified mark) in step with its text; returns the text. */
+  private keepDraft(open: OpenFile): string {
     const value = open.model.getValue();
     // Only a draft that differs from the starter is kept, so Reset simply forgets the draft.
     if (value === open.file.starter) local.remove(open.storageKey);
     else local.set(open.storageKey, value);
     open.label?.classList.toggle('modified', value !== open.file.starter);
-    if (open === this.runFile) {
-      window.clearTimeout(this.prepareTimer);
-      this.prepareTimer = window.setTimeout(() => this.actions.prepare(value), PREPARE_DELAY_MS);
-    }
+    return value;
   }
 
   private renderFileTabs(): HTMLElement {

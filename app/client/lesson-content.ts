@@ -4,7 +4,7 @@
  * shell" for shell sessions), and the links to the previous and next lessons.
  */
 import type { Lesson } from './api.js';
-import { button, h } from './dom.js';
+import { button, h, openExternalLinksInNewTab } from './dom.js';
 import type { CodeLanguage } from './editor.js';
 
 export interface LessonContentActions {
@@ -76,17 +76,13 @@ function decorateCodeBlocks(root: HTMLElement, actions: LessonContentActions): v
   }
 }
 
-/** Links that leave the lab open in a new tab, so the lab (and its sandbox) stays put. */
-function openExternalLinksInNewTab(root: HTMLElement): void {
-  for (const link of root.querySelectorAll<HTMLAnchorElement>('a[href]')) {
-    if (link.origin !== location.origin) {
-      link.target = '_blank';
-      link.rel = 'noopener noreferrer';
-    }
-  }
+export interface LessonContent {
+  element: HTMLElement;
+  /** Shows `lesson`'s text instead (it changed on disk), keeping the reader's place. */
+  update(lesson: Lesson): void;
 }
 
-export function renderLessonContent(lesson: Lesson, actions: LessonContentActions): HTMLElement {
+function renderText(lesson: Lesson, actions: LessonContentActions): HTMLElement[] {
   const body = h('article', { class: 'lesson-body' });
   // Rendered and sanitized by the server: the one place HTML is set directly.
   body.innerHTML = lesson.html;
@@ -113,9 +109,22 @@ export function renderLessonContent(lesson: Lesson, actions: LessonContentAction
       : h('a', { class: 'lesson-nav-next', href: '/' }, 'Back to the course →'),
   );
 
-  return h(
-    'section',
-    { class: 'pane lesson-pane', role: 'region', 'aria-label': 'Lesson' },
-    h('div', { class: 'lesson-scroll' }, body, nav),
-  );
+  return [body, nav];
+}
+
+export function createLessonContent(lesson: Lesson, actions: LessonContentActions): LessonContent {
+  const scroll = h('div', { class: 'lesson-scroll' }, ...renderText(lesson, actions));
+  return {
+    element: h(
+      'section',
+      { class: 'pane lesson-pane', role: 'region', 'aria-label': 'Lesson' },
+      scroll,
+    ),
+    update(next) {
+      // An author edits a paragraph and looks at it again: stay where they were reading.
+      const { scrollTop } = scroll;
+      scroll.replaceChildren(...renderText(next, actions));
+      scroll.scrollTop = scrollTop;
+    },
+  };
 }

@@ -1,7 +1,7 @@
 /**
- * The lesson page's layout: lesson on the left, editor (with the bytecode panel) top right, the
- * two terminals below it, with draggable splitters between them. On narrow screens the
- * stylesheet stacks everything and shows tabs that pick one terminal.
+ * The lesson page's layout: lesson on the left, editor (with the checks and bytecode panels) top
+ * right, the two terminals below it, with draggable splitters between them. On narrow screens
+ * the stylesheet stacks everything and shows tabs that pick one terminal.
  */
 import { button, h } from './dom.js';
 import { createSplitter } from './splitter.js';
@@ -11,6 +11,7 @@ export type TerminalName = 'trace' | 'shell';
 export interface LessonLayoutParts {
   lesson: HTMLElement;
   editor: HTMLElement;
+  checks: HTMLElement;
   bytecode: HTMLElement;
   trace: HTMLElement;
   shell: HTMLElement;
@@ -49,7 +50,7 @@ export function createLessonLayout(parts: LessonLayoutParts): LessonLayout {
 
   const work = h('div', { class: 'work-area' });
   work.append(
-    h('div', { class: 'editor-stack' }, parts.editor, parts.bytecode),
+    h('div', { class: 'editor-stack' }, parts.editor, parts.checks, parts.bytecode),
     createSplitter({
       layout: work,
       property: '--editor-size',

@@ -1,19 +1,22 @@
 /**
- * The lesson page (/lessons/:id): builds the lesson, editor, bytecode and terminal panes and
- * connects them to the lab server. The learner's actions become client messages, and every
- * server message becomes something the page shows.
+ * The lesson page (/lessons/:id): builds the lesson, editor, checks, bytecode and terminal panes
+ * and connects them to the lab server. The learner's actions become client messages, and every
+ * server message becomes something the page shows. In authoring mode the lesson reloads itself
+ * when its files change on disk.
  */
 import { WEB_PROTOCOL_VERSION } from '../shared/constants.js';
 import type { Phase, ServerMessage, ServerMessageOf } from '../shared/protocol.js';
 import { fetchLesson, type Lesson, markLessonStarted } from './api.js';
 import { BytecodeView } from './bytecode-view.js';
+import { ChecksPanel } from './checks-panel.js';
 import { Connection, type ConnectionState } from './connection.js';
 import { h } from './dom.js';
 import { EditorPane } from './editor.js';
 import { AckBatcher } from './flow-control.js';
-import { renderLessonContent } from './lesson-content.js';
+import { createLessonContent, type LessonContent } from './lesson-content.js';
 import { createLessonLayout, type LessonLayout } from './lesson-layout.js';
 import { renderError, topBar } from './page-frame.js';
+import { filesProblem, SandboxFileSaver } from './sandbox-files.js';
 import { ShellPane } from './shell-pane.js';
 import { StatusLine, toneOfPhase } from './status.js';
 import { TracePane } from './trace-pane.js';
@@ -66,6 +69,12 @@ class LessonPage {
   private readonly acks: AckBatcher;
   private readonly editor: EditorPane;
   private readonly bytecode = new BytecodeView();
+  private readonly checks = new ChecksPanel();
+  private readonly saver: SandboxFileSaver;
+  private readonly content: LessonContent;
+  private readonly titleElement: HTMLElement | null;
+  /** "done ✓" next to the title: shown once the lesson's checks have passed. */
+  private readonly doneBadge: HTMLElement;
   private readonly trace: TracePane;
   private readonly shell: ShellPane;
   private readonly layout: LessonLayout;
@@ -83,10 +92,15 @@ class LessonPage {
   /** The lines of the latest Run's source: the bytecode's line numbers refer to them. */
   private runSourceLines: string[] | null = null;
   private progress: 'unsent' | 'sending' | 'sent' = 'unsent';
+  /** Set from a Check until its `check-done` (or an error, or a lost connection). */
+  private checking = false;
+  /** A reload of the lesson (it changed on disk) is in flight; `reloadAgain`: another is due. */
+  private reloading = false;
+  private reloadAgain = false;
 
   constructor(
     root: HTMLElement,
-    private readonly lesson: Lesson,
+    private lesson: Lesson,
   ) {
     this.connection = new Connection({
       message: (message) => this.handle(message),
@@ -94,33 +108,45 @@ class LessonPage {
     });
     const send = this.connection.send.bind(this.connection);
     this.acks = new AckBatcher(send);
+    this.saver = new SandboxFileSaver({
+      read: () => this.editor.fileTexts(),
+      send: (files) => send({ type: 'save-files', files }),
+      refused: (problem) => this.status.show(`Not saved to the sandbox: ${problem}.`, 'warn'),
+    });
     this.editor = new EditorPane(lesson, {
       run: () => this.run(),
       stop: () => this.stop(),
+      check: () => this.check(),
       prepare: (source) => this.prepare(source),
+      edited: () => this.saver.edited(),
     });
     this.trace = new TracePane(this.acks);
     this.shell = new ShellPane(send, this.acks);
+    this.content = createLessonContent(lesson, {
+      openInEditor: (text, language) => this.editor.openText(text, language),
+      runInShell: (commands) => this.runInShell(commands),
+    });
     this.layout = createLessonLayout({
-      lesson: renderLessonContent(lesson, {
-        openInEditor: (text, language) => this.editor.openText(text, language),
-        runInShell: (commands) => this.runInShell(commands),
-      }),
+      lesson: this.content.element,
       editor: this.editor.element,
+      checks: this.checks.element,
       bytecode: this.bytecode.element,
       trace: this.trace.element,
       shell: this.shell.element,
     });
 
-    document.title = `${lesson.title} · ebpf-lab`;
-    root.replaceChildren(
-      h(
-        'div',
-        { class: 'lesson-page' },
-        topBar(lesson.title, this.status.element),
-        this.layout.element,
-      ),
+    this.doneBadge = h(
+      'span',
+      { class: 'lesson-done-badge', title: "You have passed this lesson's checks" },
+      'done ✓',
     );
+    this.doneBadge.hidden = lesson.state !== 'done';
+    // A done lesson stays done: running a probe in it again does not make it "started".
+    if (lesson.state === 'done') this.progress = 'sent';
+    const header = topBar(lesson.title, this.status.element, this.doneBadge);
+    this.titleElement = header.querySelector('.top-bar-title');
+    document.title = `${lesson.title} · ebpf-lab`;
+    root.replaceChildren(h('div', { class: 'lesson-page' }, header, this.layout.element));
     this.editor.mount();
     this.trace.mount();
     this.shell.mount();
@@ -135,8 +161,20 @@ class LessonPage {
     return (
       this.connected &&
       this.runPending === undefined &&
+      !this.checking &&
       !(this.phase && BUSY_PHASES.has(this.phase)) &&
       this.editor.hasRunFile
+    );
+  }
+
+  /** Checks need a booted sandbox (no status yet means it is still on its way). */
+  private canCheck(): boolean {
+    return (
+      this.connected &&
+      !this.checking &&
+      this.runPending === undefined &&
+      this.phase !== null &&
+      this.phase !== 'starting'
     );
   }
 
@@ -144,6 +182,7 @@ class LessonPage {
     this.editor.setControls({
       canRun: this.canRun(),
       canStop: this.connected && this.phase === 'attached',
+      canCheck: this.canCheck(),
     });
   }
 
@@ -159,6 +198,8 @@ class LessonPage {
       );
       return;
     }
+    // The shell's copy of the files matches what runs (the Python half may read them).
+    this.saver.saveNow();
     if (!this.connection.send({ type: 'run', source, attach: this.editor.attach })) {
       this.status.show('Not connected to the lab server: Run again once it is back.', 'error');
       return;
@@ -177,6 +218,43 @@ class LessonPage {
     window.clearTimeout(this.runPending);
     this.runPending = undefined;
     this.updateControls();
+  }
+
+  private check(): void {
+    if (!this.canCheck()) return;
+    const files = this.editor.fileTexts();
+    const problem = filesProblem(files);
+    if (problem) {
+      this.status.show(`Cannot check: ${problem}.`, 'error');
+      return;
+    }
+    // /root gets the same files first, so what the shell runs and what was checked agree.
+    this.saver.saveNow();
+    if (!this.connection.send({ type: 'check', lessonId: this.lesson.id, files })) {
+      this.status.show('Not connected to the lab server: Check again once it is back.', 'error');
+      return;
+    }
+    this.checking = true;
+    this.checks.start();
+    // The server's statuses keep coming while the checks run; the line says whose they are.
+    this.status.setActivity('Checking…');
+    this.status.show('Checking…', 'busy');
+    this.updateControls();
+  }
+
+  /** The checks are over, one way or another (`reason` when they did not finish). */
+  private endChecks(reason: string | null): void {
+    if (!this.checking) return;
+    this.checking = false;
+    this.status.setActivity(null);
+    if (reason !== null) this.checks.interrupted(reason);
+    this.updateControls();
+  }
+
+  private showDone(): void {
+    this.doneBadge.hidden = false;
+    // The server recorded it; a later "started" must not look like news.
+    this.progress = 'sent';
   }
 
   private stop(): void {
@@ -242,6 +320,8 @@ class LessonPage {
         this.connected = false;
         this.phase = null;
         this.clearRunPending();
+        this.saver.disconnected();
+        this.endChecks('the connection to the lab server was lost');
         const seconds = Math.max(1, Math.round(state.delayMs / 1000));
         const why = state.reason ? ` (${state.reason})` : '';
         this.status.setConnectionProblem(
@@ -291,8 +371,18 @@ class LessonPage {
       case 'bytecode':
         this.bytecode.render(message, (line) => this.sourceLine(line));
         break;
+      case 'check-result':
+        if (message.lessonId === this.lesson.id) this.checks.result(message.index, message.result);
+        break;
+      case 'check-done':
+        this.onCheckDone(message);
+        break;
+      case 'lesson-changed':
+        if (message.lessonId === this.lesson.id) void this.reloadLesson();
+        break;
       case 'error':
         this.clearRunPending();
+        this.endChecks(message.message);
         this.status.show(`Error: ${message.message}`, 'error');
         break;
       default:
@@ -319,6 +409,7 @@ class LessonPage {
       );
     }
     this.shell.sendSize(true);
+    this.saver.connected();
     this.lastPrepared = null;
     this.prepareWhenReady = true;
     this.updateControls();
@@ -327,6 +418,7 @@ class LessonPage {
   private onStatus(message: ServerMessageOf<'status'>): void {
     this.phase = message.phase;
     this.status.show(message.text, toneOfPhase(message.phase));
+    this.saver.phase(message.phase);
     // Any status is the server's answer to a pending Run (busy phases keep Run disabled anyway).
     this.clearRunPending();
     // Compile ahead once the sandbox can: live diagnostics for a saved draft, and a warm Run.
@@ -388,6 +480,56 @@ class LessonPage {
     const summary = `${message.reason} · ${plural(message.lines, 'trace line')}`;
     this.trace.note(`── stopped: ${summary} ──`);
     this.updateControls();
+  }
+
+  private onCheckDone(message: ServerMessageOf<'check-done'>): void {
+    if (message.lessonId !== this.lesson.id) return;
+    this.endChecks(null);
+    const { passed, total } = this.checks.done(message.passed, this.lesson.next);
+    if (message.passed) {
+      this.showDone();
+      this.status.show('Lesson done: its checks pass', 'ok');
+    } else {
+      this.status.show(`Checks: ${passed} of ${total} pass`, 'warn');
+    }
+  }
+
+  /**
+   * The lesson changed on disk (authoring mode): fetch it again and show it. An editor save
+   * often comes as several change events, so one reload runs at a time, and one more follows
+   * when others arrived meanwhile.
+   */
+  private async reloadLesson(): Promise<void> {
+    if (this.reloading) {
+      this.reloadAgain = true;
+      return;
+    }
+    this.reloading = true;
+    try {
+      do {
+        this.reloadAgain = false;
+        this.applyLesson(await fetchLesson(this.lesson.id));
+      } while (this.reloadAgain);
+    } catch (err) {
+      this.status.flash(`Could not reload the lesson: ${(err as Error).message}`, 'warn');
+    } finally {
+      this.reloading = false;
+    }
+  }
+
+  private applyLesson(lesson: Lesson): void {
+    this.lesson = lesson;
+    this.content.update(lesson);
+    const sameFiles = this.editor.updateFiles(lesson.files);
+    if (this.titleElement) this.titleElement.textContent = lesson.title;
+    document.title = `${lesson.title} · ebpf-lab`;
+    if (lesson.state === 'done') this.showDone();
+    this.status.flash(
+      sameFiles
+        ? 'Lesson updated from disk'
+        : 'Lesson updated from disk: reload the page to get its new files',
+      'ok',
+    );
   }
 
   /** A line of the source the bytecode came from: the latest Run's, else the editor's. */

@@ -1,17 +1,20 @@
 /**
- * The client's entry point and router. The server serves the same page for `/` and
- * `/lessons/:id`; the path picks what it shows. Lessons link to each other with plain links (a
- * full load), and the lab session survives the move (see connection.ts).
+ * The client's entry point and router. The server serves the same page for `/`, `/lessons/:id`
+ * and `/glossary`; the path picks what it shows. Pages link to each other with plain links (a
+ * full load: the lesson page holds a socket, an editor and terminals that a client-side move
+ * would have to tear down), and the lab session survives the move (see connection.ts).
  */
 import '@xterm/xterm/css/xterm.css';
 import './styles.css';
 import { showCoursePage } from './course-page.js';
+import { showGlossaryPage } from './glossary-page.js';
 import { showLessonPage } from './lesson-page.js';
 import { renderError } from './page-frame.js';
 
 function route(root: HTMLElement, pathname: string): Promise<void> {
   const path = pathname.replace(/\/+$/, '') || '/';
   if (path === '/') return showCoursePage(root);
+  if (path === '/glossary') return showGlossaryPage(root);
   const lesson = /^\/lessons\/([^/]+)$/.exec(path);
   if (lesson?.[1]) {
     let id: string;

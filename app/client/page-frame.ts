@@ -1,8 +1,15 @@
 /** What every page shares: the top bar with the way home, and the error page. */
 import { type Child, h } from './dom.js';
 
-/** The top bar: the lab's name (a link to the course), the page's title, and `extra` on the right. */
-export function topBar(title: string | null, extra: Child = null): HTMLElement {
+/**
+ * The top bar: the lab's name (a link to the course), the page's title with `badge` after it,
+ * and `extra` on the right.
+ */
+export function topBar(
+  title: string | null,
+  extra: Child = null,
+  badge: Child = null,
+): HTMLElement {
   return h(
     'header',
     { class: 'top-bar' },
@@ -13,6 +20,7 @@ export function topBar(title: string | null, extra: Child = null): HTMLElement {
       'ebpf-lab',
     ),
     title ? h('span', { class: 'top-bar-title' }, title) : null,
+    badge,
     h('div', { class: 'top-bar-spacer' }),
     extra,
   );

@@ -128,6 +128,7 @@ export async function startLabServer(
       html: found.html,
       files: found.lesson.files,
       attach: found.lesson.meta.attach,
+      state: progress.stateOf(learnerOf(req), found.lesson.id),
       prev: link(all[index - 1]),
       next: link(all[index + 1]),
     });

@@ -403,6 +403,10 @@ export class LearnerSession {
           ? `All ${count} checks passed: lesson done.`
           : `${count} of ${results.length} checks passed: see the hints.`,
       );
+    } catch (error) {
+      // A check always ends with check-done, so the tab's Check button comes back.
+      this.broadcast({ type: 'check-done', lessonId, passed: false });
+      this.setStatus('error', `The checks could not finish: ${(error as Error).message}`);
     } finally {
       this.checking = false;
     }

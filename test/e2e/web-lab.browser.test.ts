@@ -67,8 +67,9 @@ async function typeInShell(command: string): Promise<void> {
 
 describe('the hello world lesson in a browser', () => {
   it("opens with the lesson and the guide's probe in the editor", async () => {
-    await page.goto(`${lab.url}/lessons/01-hello-world`);
-    await expect.poll(() => textOf(region('Lesson'))).toContain('Step 1: write the probe');
+    const course = await (await page.request.get(`${lab.url}/api/course`)).json();
+    await page.goto(`${lab.url}/lessons/${course.lessons[0].id}`);
+    await expect.poll(() => textOf(region('Lesson'))).toContain(course.lessons[0].title);
     await expect
       .poll(() => textOf(region('Editor')))
       .toContain('bpf_trace_printk("Hello World!! \\n");');
@@ -120,5 +121,44 @@ describe('the hello world lesson in a browser', () => {
       .toContain('bpf_trace_printk("Hello World!! \\n")');
     expect(await textOf(region('Editor'))).not.toContain('bpf_trace_printk("Hello World!! \\n");');
     await shot('5-reloaded-edit-kept');
+  });
+});
+
+describe('lesson 4 in a browser: Check marks the lesson done', () => {
+  it('types the solution, presses Check, sees every check pass and the lesson done', async () => {
+    const course = await (await page.request.get(`${lab.url}/api/course`)).json();
+    const lessonId: string = course.lessons[3].id;
+    const lesson = await (await page.request.get(`${lab.url}/api/lessons/${lessonId}`)).json();
+    const probe = lesson.files.find((f: { language: string }) => f.language === 'c');
+    expect(probe.solution).toBeTruthy();
+
+    await page.goto(`${lab.url}/lessons/${lessonId}`);
+    await expect.poll(() => textOf(status()), { timeout: 120_000 }).toMatch(/ready/i);
+    const editor = region('Editor');
+    await editor.locator('.view-line').first().click();
+    await page.keyboard.press('ControlOrMeta+A');
+    await page.keyboard.press('Delete');
+    await page.keyboard.insertText(probe.solution);
+    await expect.poll(() => textOf(editor)).toContain(probe.solution.split('\n')[0].trim());
+
+    await page.getByRole('button', { name: 'Check', exact: true }).click();
+    const checks = page.getByRole('list', { name: 'Checks' });
+    const items = checks.getByRole('listitem');
+    await expect
+      .poll(() => textOf(page.getByRole('region', { name: 'Checks' })), { timeout: 120_000 })
+      .toMatch(/all checks passed/i);
+    const count = await items.count();
+    expect(count).toBeGreaterThan(0);
+    for (let i = 0; i < count; i++) expect(await textOf(items.nth(i))).toMatch(/passed/i);
+    await shot('6-lesson-4-checks-passed');
+
+    await page.goto(`${lab.url}/`);
+    const entry = page.getByRole('list', { name: 'Lessons' }).getByRole('listitem').nth(3);
+    await expect.poll(() => textOf(entry)).toMatch(/done/i);
+    await shot('7-course-lesson-4-done');
+    await page.reload();
+    await expect
+      .poll(() => textOf(page.getByRole('list', { name: 'Lessons' }).getByRole('listitem').nth(3)))
+      .toMatch(/done/i);
   });
 });
