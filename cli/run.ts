@@ -16,8 +16,8 @@ import {
   type StopReason,
 } from '../runner/probe/probe-run.js';
 import { formatTraceLine } from '../runner/probe/trace-line.js';
+import { SANDBOX_KINDS, sandboxDriver } from '../runner/sandbox/drivers.js';
 import { execInSandbox } from '../runner/sandbox/exec.js';
-import { QemuSandboxDriver } from '../runner/sandbox/qemu.js';
 import { type Sandbox, SandboxError } from '../runner/sandbox/sandbox.js';
 import { progressLine } from './progress.js';
 import { UsageError } from './usage.js';
@@ -38,6 +38,8 @@ Options:
                              or after attaching when there is no trigger (default 10).
   --timeout S                Give up after S seconds in all, boot included (default 300).
   --json                     Print one JSON event per line on stdout instead of text.
+  --sandbox qemu|local       Where the probe runs (default qemu, a microVM). local runs it in
+                             this machine's kernel: only inside a disposable VM (Vagrant).
 
 Exit codes: 0 ok; 1 the probe was rejected or stopped (compile, verifier or attach error, a
 limit); 2 usage; 3 sandbox failure or timeout.
@@ -56,6 +58,7 @@ interface RunOptions {
   durationMs: number;
   timeoutMs: number;
   json: boolean;
+  sandbox: string;
 }
 
 function seconds(name: string, text: string | undefined, fallback: number): number {
@@ -77,6 +80,7 @@ export function parseRunArgs(args: string[]): RunOptions {
       duration: { type: 'string' },
       timeout: { type: 'string' },
       json: { type: 'boolean' },
+      sandbox: { type: 'string' },
     },
   });
   const [file, ...extra] = positionals;
@@ -88,6 +92,10 @@ export function parseRunArgs(args: string[]): RunOptions {
   } catch (error) {
     throw new UsageError((error as Error).message);
   }
+  const sandbox = values.sandbox ?? 'qemu';
+  if (!(SANDBOX_KINDS as readonly string[]).includes(sandbox)) {
+    throw new UsageError(`--sandbox must be one of ${SANDBOX_KINDS.join(', ')}, got "${sandbox}"`);
+  }
   const trigger = values.trigger;
   if (trigger !== undefined && trigger.trim() === '') throw new UsageError('--trigger is empty');
   return {
@@ -97,6 +105,7 @@ export function parseRunArgs(args: string[]): RunOptions {
     durationMs: seconds('duration', values.duration, trigger ? 1 : 10),
     timeoutMs: seconds('timeout', values.timeout, 300),
     json: values.json ?? false,
+    sandbox,
   };
 }
 
@@ -207,7 +216,7 @@ export async function runCommand(args: string[]): Promise<number> {
   process.once('SIGTERM', onSigint);
   let sandbox: Sandbox | undefined;
   try {
-    sandbox = await new QemuSandboxDriver().start({
+    sandbox = await sandboxDriver(options.sandbox).start({
       signal: abort.signal,
       onProgress: (text) => output.progress(text),
     });

@@ -2,11 +2,13 @@
 import { parseArgs } from 'node:util';
 import { isLoopback, resolveConfig } from '../app/server/config.js';
 import { startLabServer } from '../app/server/server.js';
+import { SANDBOX_KINDS, sandboxDriver } from '../runner/sandbox/drivers.js';
 import { SandboxPool } from '../runner/sandbox/pool.js';
-import { QemuSandboxDriver } from '../runner/sandbox/qemu.js';
 import { progressLine } from './progress.js';
+import { UsageError } from './usage.js';
 
 export const SERVE_USAGE = `Usage: ebpf-lab serve [--host H] [--port P] [--lessons DIR] [--authoring]
+                      [--sandbox qemu|local]
 
 Serves the web lab. Each learner (a browser) gets a sandbox VM while a tab is open.
 
@@ -15,6 +17,8 @@ Serves the web lab. Each learner (a browser) gets a sandbox VM while a tab is op
   --port P       TCP port (default 3000)
   --lessons DIR  the curriculum folder (default: the lessons/ that ships with ebpf-lab)
   --authoring    watch the lessons folder: an edited lesson reloads in open browser tabs
+  --sandbox K    qemu (default): a microVM per learner; local: learners' probes run in this
+                 machine's kernel, for a disposable VM only (the Vagrant VM)
 
 Environment: EBPF_LAB_HOST, EBPF_LAB_PORT, EBPF_LAB_LESSONS, EBPF_LAB_IDLE_TIMEOUT_MS,
 EBPF_LAB_MAX_SESSIONS, EBPF_LAB_WARM_SANDBOXES (flags win over the environment).`;
@@ -27,8 +31,17 @@ export async function serveCommand(args: string[]): Promise<number> {
       port: { type: 'string' },
       lessons: { type: 'string' },
       authoring: { type: 'boolean' },
+      sandbox: { type: 'string' },
     },
   });
+  if (
+    values.sandbox !== undefined &&
+    !(SANDBOX_KINDS as readonly string[]).includes(values.sandbox)
+  ) {
+    throw new UsageError(
+      `--sandbox must be one of ${SANDBOX_KINDS.join(', ')}, got "${values.sandbox}"`,
+    );
+  }
   const config = resolveConfig({
     host: values.host,
     port: values.port,
@@ -40,7 +53,7 @@ export async function serveCommand(args: string[]): Promise<number> {
       `warning: listening on ${config.host}, not 127.0.0.1: anyone who can reach this address can run code in sandboxes on this machine`,
     );
   }
-  const pool = new SandboxPool(new QemuSandboxDriver(), config.warmSandboxes);
+  const pool = new SandboxPool(sandboxDriver(values.sandbox), config.warmSandboxes);
   pool.fill();
   const lab = await startLabServer(config, pool, {
     authoring: values.authoring,

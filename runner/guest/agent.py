@@ -32,7 +32,10 @@ MAX_SHELLS = 8
 EXEC_OUTPUT_CAP = 1024 * 1024
 WORKER_CRASH_WINDOW_S = 5.0
 
-with open(os.path.join(HERE, 'protocol.json'), encoding='utf-8') as f:
+# The image build writes protocol.json beside the agent; the local driver passes its own.
+PROTOCOL_FILE = (sys.argv[sys.argv.index('--protocol') + 1] if '--protocol' in sys.argv
+                 else os.path.join(HERE, 'protocol.json'))
+with open(PROTOCOL_FILE, encoding='utf-8') as f:
     PROTOCOL = json.load(f)
 
 SHELL_ENV = {
