@@ -31,8 +31,11 @@ export const SYSTEM_PACKAGES = [
   'python3',
 ];
 
-/** Only `npm test` needs these: the browser end-to-end tests drive Debian's Chromium. */
-export const TEST_PACKAGES = ['chromium'];
+/**
+ * Only `npm test` needs these: the browser tests drive Debian's Chromium; the Vagrant tests
+ * validate the Vagrantfile (with the libvirt provider) and shellcheck the provisioning script.
+ */
+export const TEST_PACKAGES = ['chromium', 'vagrant', 'vagrant-libvirt', 'shellcheck'];
 
 const APT_INSTALL_ARGS = ['install', '-y', '--no-install-recommends'];
 

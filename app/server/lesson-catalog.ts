@@ -54,7 +54,7 @@ export class LessonCatalog {
    */
   watch(onChange: (lessonId: string) => void, onError: (message: string) => void): void {
     const pending = new Map<string, NodeJS.Timeout>();
-    this.watcher = watch(this.root, { recursive: true }, (_event, file) => {
+    const onEvent = (_event: string, file: string | Buffer | null) => {
       const id = String(file ?? '').split(sep)[0];
       if (!id || !this.get(id)) return;
       clearTimeout(pending.get(id));
@@ -69,7 +69,13 @@ export class LessonCatalog {
           );
         }, RELOAD_DEBOUNCE_MS),
       );
-    });
+    };
+    try {
+      this.watcher = watch(this.root, { recursive: true }, onEvent);
+    } catch (error) {
+      // Recursive watching on Linux arrived in Node.js 20 (Debian 12's own Node.js is 18).
+      onError(`authoring mode cannot watch ${this.root}: ${(error as Error).message}`);
+    }
   }
 
   close(): void {

@@ -1,0 +1,98 @@
+#!/usr/bin/env bash
+# Provisions a Debian 12 VM to run the lab with the `local` sandbox driver: BCC and the headers
+# for the running kernel, bpftool, bpftrace, Node.js; builds the app; runs it as a systemd
+# service that restarts on failure. Idempotent: running it again changes nothing that is right.
+# Fails loudly, naming what is missing, when the VM's kernel cannot run the lab.
+#
+# Usage (as root, inside the VM): EBPF_LAB_DIR=/opt/ebpf-lab scripts/vagrant-provision.sh
+set -euo pipefail
+
+app_dir="${EBPF_LAB_DIR:-/opt/ebpf-lab}"
+service=ebpf-lab
+kernel="$(uname -r)"
+
+step() { printf '\n==> %s\n' "$*"; }
+die() { printf 'ebpf-lab provisioning failed: %s\n' "$*" >&2; exit 1; }
+
+[ "$(id -u)" -eq 0 ] || die "run as root (Vagrant's shell provisioner does)"
+[ -f "$app_dir/package.json" ] || die "no ebpf-lab checkout at $app_dir (EBPF_LAB_DIR)"
+
+step "checking the kernel ($kernel) can run eBPF probes"
+config="/boot/config-$kernel"
+missing=()
+[ -e /sys/kernel/btf/vmlinux ] || missing+=("BTF (/sys/kernel/btf/vmlinux, CONFIG_DEBUG_INFO_BTF)")
+if [ -r "$config" ]; then
+  for option in CONFIG_BPF_SYSCALL CONFIG_KPROBES CONFIG_KPROBE_EVENTS CONFIG_BPF_EVENTS; do
+    grep -q "^$option=y" "$config" || missing+=("$option")
+  done
+else
+  missing+=("the kernel config ($config) to check kprobe support")
+fi
+if [ "${#missing[@]}" -gt 0 ]; then
+  die "the VM's kernel lacks: ${missing[*]}. Use a box with Debian's stock kernel (EBPF_LAB_BOX)."
+fi
+
+step "installing packages (BCC, headers for $kernel, bpftool, bpftrace, Node.js)"
+export DEBIAN_FRONTEND=noninteractive
+packages=(
+  python3-bpfcc bpfcc-tools bpftool bpftrace "linux-headers-$kernel"
+  nodejs npm rsync curl tcpdump iproute2 procps sudo
+)
+absent=()
+for package in "${packages[@]}"; do
+  dpkg-query -W -f='${db:Status-Status}' "$package" 2>/dev/null | grep -qx installed ||
+    absent+=("$package")
+done
+if [ "${#absent[@]}" -gt 0 ]; then
+  apt-get update
+  apt-get install -y --no-install-recommends "${absent[@]}" ||
+    die "apt-get could not install: ${absent[*]} (is linux-headers-$kernel in the archive?)"
+else
+  echo "all installed"
+fi
+python3 -c 'import bcc' || die "python3 cannot import bcc after installing python3-bpfcc"
+
+step "building the app in $app_dir"
+cd "$app_dir"
+if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  npm ci --no-audit --no-fund
+fi
+npm run --silent build
+node scripts/build-client.mjs
+
+step "installing the $service service"
+unit="/etc/systemd/system/$service.service"
+desired="$(cat <<UNIT
+[Unit]
+Description=ebpf-lab web lab (local sandbox: probes run in this VM's kernel)
+After=network.target
+
+[Service]
+Type=simple
+WorkingDirectory=$app_dir
+Environment=EBPF_LAB_CACHE=/var/cache/ebpf-lab
+ExecStart=/usr/bin/node $app_dir/bin/ebpf-lab.js serve --host 0.0.0.0 --sandbox local
+Restart=on-failure
+RestartSec=2
+
+[Install]
+WantedBy=multi-user.target
+UNIT
+)"
+if [ ! -f "$unit" ] || [ "$(cat "$unit")" != "$desired" ]; then
+  printf '%s\n' "$desired" > "$unit"
+  systemctl daemon-reload
+fi
+systemctl enable "$service" >/dev/null
+systemctl restart "$service"
+
+step "waiting for the lab to answer on port 3000"
+for _ in $(seq 1 60); do
+  if curl -fsS http://127.0.0.1:3000/healthz >/dev/null 2>&1; then
+    echo "ebpf-lab is up: open http://localhost:3000 on the host"
+    exit 0
+  fi
+  sleep 1
+done
+journalctl -u "$service" -n 30 --no-pager >&2 || true
+die "the service did not answer on port 3000 within 60 s (journalctl -u $service)"
