@@ -1,57 +1,19 @@
 /**
  * The lab's HTTP API (same origin): the course outline, one lesson, the glossary, and lesson
  * progress.
- * These shapes are the server's JSON replies; the WebSocket protocol lives in shared/protocol.ts.
+ * The reply shapes are declared once in shared/http-api.ts, beside the WebSocket protocol.
  */
-import type { AttachChoice } from '../shared/protocol.js';
+import type { Course, Glossary, Lesson } from '../shared/http-api.js';
 
-export type LessonState = 'new' | 'started' | 'done';
-
-export interface CourseLesson {
-  id: string;
-  title: string;
-  summary: string;
-  state: LessonState;
-}
-
-export interface Course {
-  title: string;
-  lessons: CourseLesson[];
-}
-
-export type FileLanguage = 'c' | 'python' | 'shell' | 'text';
-
-export interface LessonFile {
-  name: string;
-  language: FileLanguage;
-  starter: string;
-  solution: string | null;
-}
-
-export interface LessonLink {
-  id: string;
-  title: string;
-}
-
-export interface Lesson {
-  id: string;
-  title: string;
-  /** The lesson's Markdown, rendered and sanitized by the server. */
-  html: string;
-  files: LessonFile[];
-  /** Where the lesson's probe attaches by default; empty when it attaches itself. */
-  attach: AttachChoice[];
-  prev: LessonLink | null;
-  next: LessonLink | null;
-  /** The learner's progress on it, when the server says. */
-  state?: LessonState;
-}
-
-export interface Glossary {
-  title: string;
-  /** Rendered and sanitized by the server; each term's heading has an `id` (`/glossary#id`). */
-  html: string;
-}
+export type {
+  Course,
+  CourseLesson,
+  Glossary,
+  Lesson,
+  LessonFile,
+  LessonLink,
+  LessonState,
+} from '../shared/http-api.js';
 
 /** A failed request, with the HTTP status (0 when the server could not be reached). */
 export class ApiError extends Error {

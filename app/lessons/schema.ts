@@ -3,7 +3,10 @@
  * each field has exactly one shape. `.describe()` doubles as the format's documentation.
  */
 import { z } from 'zod';
+import type { FileLanguage, LessonFile } from '../shared/http-api.js';
 import { AttachChoice } from '../shared/protocol.js';
+
+export type { FileLanguage, LessonFile } from '../shared/http-api.js';
 
 const checkBase = {
   title: z.string().min(1).max(160).describe('What the check verifies, shown with its result.'),
@@ -118,16 +121,6 @@ export const LessonFrontMatter = z
   })
   .describe('Front matter of a lesson.md file.');
 export type LessonFrontMatter = z.infer<typeof LessonFrontMatter>;
-
-export type FileLanguage = 'c' | 'python' | 'shell' | 'text';
-
-export interface LessonFile {
-  name: string;
-  language: FileLanguage;
-  starter: string;
-  /** The solution's version of the file, or null when the solution leaves it as it starts. */
-  solution: string | null;
-}
 
 export interface Lesson {
   /** The folder name, e.g. `01-hello-world`. */

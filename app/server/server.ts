@@ -12,6 +12,7 @@ import express, { type Request, type Response } from 'express';
 import { WebSocketServer } from 'ws';
 import { LIMITS } from '../../runner/limits.js';
 import { PACKAGE_ROOT } from '../../runner/paths.js';
+import type { Course, Glossary, Lesson as LessonReply } from '../shared/http-api.js';
 import type { LabConfig } from './config.js';
 import { serveConnection } from './connection.js';
 import { DEFAULT_GLOSSARY, LessonCatalog, type RenderedLesson } from './lesson-catalog.js';
@@ -104,7 +105,7 @@ export async function startLabServer(
 
   app.get('/api/course', (req, res) => {
     const learner = learnerOf(req);
-    res.json({
+    reply<Course>(res, {
       title: 'Learn eBPF, hands on',
       lessons: lessons().map(({ lesson }) => ({
         id: lesson.id,
@@ -122,7 +123,7 @@ export async function startLabServer(
     if (!found) return notFound(res, `no lesson "${req.params.id}"`);
     const link = (l: RenderedLesson | undefined) =>
       l ? { id: l.lesson.id, title: l.lesson.meta.title } : null;
-    res.json({
+    reply<LessonReply>(res, {
       id: found.lesson.id,
       title: found.lesson.meta.title,
       html: found.html,
@@ -156,7 +157,7 @@ export async function startLabServer(
   });
 
   app.get('/api/glossary', (_req, res) => {
-    res.json({ title: 'Glossary', html: catalog.glossaryHtml });
+    reply<Glossary>(res, { title: 'Glossary', html: catalog.glossaryHtml });
   });
 
   app.get('/healthz', (_req, res) => {
@@ -215,6 +216,11 @@ export async function startLabServer(
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
+}
+
+/** A JSON reply typed by its shared declaration (app/shared/http-api.ts). */
+function reply<T>(res: Response, body: T): void {
+  res.json(body);
 }
 
 function notFound(res: Response, message: string): void {

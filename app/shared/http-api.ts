@@ -1,0 +1,56 @@
+/**
+ * The lab's HTTP API replies, declared once: the server builds them, the client reads them.
+ * (The WebSocket messages are in protocol.ts.)
+ */
+import type { AttachChoice } from './protocol.js';
+
+export type LessonState = 'new' | 'started' | 'done';
+
+export interface CourseLesson {
+  id: string;
+  title: string;
+  summary: string;
+  state: LessonState;
+}
+
+/** `GET /api/course`. */
+export interface Course {
+  title: string;
+  lessons: CourseLesson[];
+}
+
+export type FileLanguage = 'c' | 'python' | 'shell' | 'text';
+
+export interface LessonFile {
+  name: string;
+  language: FileLanguage;
+  starter: string;
+  solution: string | null;
+}
+
+export interface LessonLink {
+  id: string;
+  title: string;
+}
+
+/** `GET /api/lessons/:id`. */
+export interface Lesson {
+  id: string;
+  title: string;
+  /** The lesson's Markdown, rendered and sanitized by the server. */
+  html: string;
+  files: LessonFile[];
+  /** Where the lesson's probe attaches by default; empty when it attaches itself. */
+  attach: AttachChoice[];
+  prev: LessonLink | null;
+  next: LessonLink | null;
+  /** The learner's progress on it, when the server says. */
+  state?: LessonState;
+}
+
+/** `GET /api/glossary`. */
+export interface Glossary {
+  title: string;
+  /** Rendered and sanitized by the server; each term's heading has an `id` (`/glossary#id`). */
+  html: string;
+}
