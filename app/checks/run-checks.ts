@@ -236,9 +236,13 @@ async function shellSeen(ctx: CheckContext, check: Extract<LessonCheck, { kind: 
 async function shellTyped(ctx: CheckContext, check: Extract<LessonCheck, { kind: 'shell' }>) {
   const agent = ctx.sandbox.agent;
   await writeTmp(ctx, 'ebpf-lab-typed.sh', check.typed);
+  // In its own session (the agent kills the command's process group when it returns), and the
+  // exec waits until `script` has created its log, i.e. has left that group.
   const start = await execInSandbox(
     agent,
-    'cd /root && rm -f /tmp/ebpf-lab-typed.log && (setsid script -qfec "bash /tmp/ebpf-lab-typed.sh" /tmp/ebpf-lab-typed.log >/dev/null 2>&1 < /dev/null & echo $!)',
+    'cd /root && rm -f /tmp/ebpf-lab-typed.log && ' +
+      '(setsid script -qfec "bash /tmp/ebpf-lab-typed.sh" /tmp/ebpf-lab-typed.log >/dev/null 2>&1 < /dev/null & echo $!) && ' +
+      'for _ in $(seq 100); do [ -e /tmp/ebpf-lab-typed.log ] && break; sleep 0.05; done',
   );
   const pid = Number(start.stdout.trim());
   const pattern = new RegExp(check.expect);
