@@ -42,7 +42,8 @@ export interface CheckContext {
   onResult?: (index: number, result: CheckResult) => void;
 }
 
-const SHELL_CHECK_SECONDS = 20;
+// Under software emulation a typed BCC script takes 10-25 s to compile before it prints.
+const SHELL_CHECK_SECONDS = 45;
 const SCRIPT_TIMEOUT_MS = 60_000;
 
 /** The file a lesson's Run compiles: its first C file. */

@@ -450,8 +450,9 @@ class Worker:
         if prefix == 'tracepoint':
             category, _, event = rest.partition('__')
             return {'kind': 'tracepoint', 'event': f'{category}:{event}', 'fn': name}
-        kind = 'kretprobe' if prefix == 'kretprobe' else 'kprobe'
-        return {'kind': kind, 'event': rest, 'fn': name}
+        kinds = {'kretprobe': 'kretprobe', 'raw_tracepoint': 'raw_tracepoint', 'kfunc': 'kfunc',
+                 'kretfunc': 'kretfunc', 'lsm': 'lsm'}
+        return {'kind': kinds.get(prefix, 'kprobe'), 'event': rest, 'fn': name}
 
     def stop(self, reason, run_id=None):
         run = self.active

@@ -125,8 +125,17 @@ export type RunErrorKind = z.infer<typeof RunErrorKind>;
 export const RunStage = z.enum(['compiling', 'loading', 'attaching', 'attached']);
 export type RunStage = z.infer<typeof RunStage>;
 
+/** What a probe is attached to: the kinds one can ask for, and those BCC attaches by name. */
+export const AttachedKind = z.enum([
+  ...AttachKind.options,
+  'raw_tracepoint',
+  'kfunc',
+  'kretfunc',
+  'lsm',
+]);
+
 export const AttachedProbe = z.strictObject({
-  kind: AttachKind,
+  kind: AttachedKind,
   event: z.string().max(256).describe('What the kernel attached to, e.g. __x64_sys_clone.'),
   fn: z.string().max(128),
 });

@@ -125,7 +125,9 @@ describe('the hello world lesson in a browser', () => {
 });
 
 describe('lesson 4 in a browser: Check marks the lesson done', () => {
-  it('types the solution, presses Check, sees every check pass and the lesson done', async () => {
+  it('types the solution, presses Check, sees every check pass and the lesson done', {
+    timeout: 240_000,
+  }, async () => {
     const course = await (await page.request.get(`${lab.url}/api/course`)).json();
     const lessonId: string = course.lessons[3].id;
     const lesson = await (await page.request.get(`${lab.url}/api/lessons/${lessonId}`)).json();
@@ -134,28 +136,41 @@ describe('lesson 4 in a browser: Check marks the lesson done', () => {
 
     await page.goto(`${lab.url}/lessons/${lessonId}`);
     await expect.poll(() => textOf(status()), { timeout: 120_000 }).toMatch(/ready/i);
+    // As a learner would: replace the TODO line with the solution's bpf_trace_printk line.
+    const starterLines: string[] = probe.starter.split('\n');
+    const todo = starterLines.findIndex((line) => line.includes('TODO'));
+    const answer = (probe.solution as string)
+      .split('\n')
+      .find((line) => line.includes('bpf_trace_printk')) as string;
+    expect(todo).toBeGreaterThanOrEqual(0);
     const editor = region('Editor');
-    await editor.locator('.view-line').first().click();
-    await page.keyboard.press('ControlOrMeta+A');
-    await page.keyboard.press('Delete');
-    await page.keyboard.insertText(probe.solution);
-    await expect.poll(() => textOf(editor)).toContain(probe.solution.split('\n')[0].trim());
+    await editor.locator('.view-line').nth(todo).click();
+    await page.keyboard.press('End');
+    await page.keyboard.press('Shift+Home');
+    await page.keyboard.type(answer.trim());
+    await expect.poll(() => textOf(editor)).toContain(answer.trim());
+    await shot('6-lesson-4-solution-typed');
 
     await page.getByRole('button', { name: 'Check', exact: true }).click();
     const checks = page.getByRole('list', { name: 'Checks' });
     const items = checks.getByRole('listitem');
-    await expect
-      .poll(() => textOf(page.getByRole('region', { name: 'Checks' })), { timeout: 120_000 })
-      .toMatch(/all checks passed/i);
+    try {
+      await expect
+        .poll(() => textOf(page.getByRole('region', { name: 'Checks' })), { timeout: 150_000 })
+        .toMatch(/all checks passed/i);
+    } catch (error) {
+      await shot('7-lesson-4-checks-failed');
+      throw error;
+    }
     const count = await items.count();
     expect(count).toBeGreaterThan(0);
     for (let i = 0; i < count; i++) expect(await textOf(items.nth(i))).toMatch(/passed/i);
-    await shot('6-lesson-4-checks-passed');
+    await shot('7-lesson-4-checks-passed');
 
     await page.goto(`${lab.url}/`);
     const entry = page.getByRole('list', { name: 'Lessons' }).getByRole('listitem').nth(3);
     await expect.poll(() => textOf(entry)).toMatch(/done/i);
-    await shot('7-course-lesson-4-done');
+    await shot('8-course-lesson-4-done');
     await page.reload();
     await expect
       .poll(() => textOf(page.getByRole('list', { name: 'Lessons' }).getByRole('listitem').nth(3)))
