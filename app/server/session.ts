@@ -92,9 +92,25 @@ export class LearnerSession {
     clearTimeout(this.closeTimer);
     this.closeTimer = undefined;
     this.touch();
-    client.send({ type: 'status', ...this.status });
+    client.send({ type: 'status', ...this.statusForNewTab() });
     if (this.scrollback) client.output('shell', this.scrollback);
     this.ensureSandbox().catch(() => {}); // the failure is already in the status line
+  }
+
+  /**
+   * A tab that opens (another lesson, a reload) starts afresh: the end of an earlier run, or its
+   * error, belongs to the page that made it. What is in progress is still reported.
+   */
+  private statusForNewTab(): { phase: Phase; text: string } {
+    const idle = this.status.phase === 'error' || this.status.phase === 'stopped';
+    const runInFlight = this.run !== undefined && !this.run.isFinished;
+    if (idle && !runInFlight && this.sandbox?.isAlive) {
+      return {
+        phase: 'ready',
+        text: `Sandbox ready (${this.sandbox.mode}, kernel ${this.sandbox.kernel}). Press Run.`,
+      };
+    }
+    return this.status;
   }
 
   detach(client: SessionClient): void {

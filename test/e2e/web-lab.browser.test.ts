@@ -135,6 +135,7 @@ describe('lesson 4 in a browser: Check marks the lesson done', () => {
     expect(probe.solution).toBeTruthy();
 
     await page.goto(`${lab.url}/lessons/${lessonId}`);
+    // The earlier lesson's error is not carried over: a new page starts with a ready sandbox.
     await expect.poll(() => textOf(status()), { timeout: 120_000 }).toMatch(/ready/i);
     // As a learner would: replace the TODO line with the solution's bpf_trace_printk line.
     const starterLines: string[] = probe.starter.split('\n');
