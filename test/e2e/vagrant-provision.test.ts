@@ -1,0 +1,145 @@
+/**
+ * `vagrant up`, without Vagrant: scripts/vagrant-provision.sh runs to completion in a clean
+ * Debian 12 VM (qemu microvm, systemd, Debian's cloud kernel, user-mode networking for apt and
+ * npm), the way the Vagrantfile runs it (as root, EBPF_LAB_DIR=/opt/ebpf-lab, the repository
+ * rsynced there without .git/, node_modules/, dist/, test-results/). Then, from this host through
+ * the forwarded port: the lab answers /healthz, runs the guide's hello world probe with the
+ * `local` driver in the VM's kernel (`ls` typed in its shell makes `Hello World!!` appear), and
+ * the script run a second time changes nothing and brings the lab back.
+ *
+ * Slow under software emulation (apt, npm ci and tsc in the VM): 10 to 16 minutes; see
+ * test/vagrant-vm/README.md. The VM's console goes to test-results/vagrant-vm/console.log.
+ */
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PACKAGE_ROOT } from '../../runner/paths.js';
+import { describeVmImage, getVmImage, type VmImage } from '../vagrant-vm/image.js';
+import { LabTab, learnerCookie, waitForHealthz } from '../vagrant-vm/lab-client.js';
+import { VagrantVm } from '../vagrant-vm/vm.js';
+import { HELLO_WORLD } from './helpers.js';
+
+const MINUTE = 60_000;
+/** Power-on to the provisioning unit starting (systemd, DHCP). */
+const BOOT_TIMEOUT_MS = 5 * MINUTE;
+/** The first provisioning: apt (BCC, clang, headers, Node.js), npm ci, tsc, esbuild. */
+const PROVISION_TIMEOUT_MS = 45 * MINUTE;
+/** The second provisioning: nothing to install or fetch; tsc and esbuild again. */
+const REPROVISION_TIMEOUT_MS = 15 * MINUTE;
+const CONSOLE_LOG = join(PACKAGE_ROOT, 'test-results', 'vagrant-vm', 'console.log');
+
+const log = (text: string) => console.log(`[vagrant-vm] ${text}`);
+const seconds = (ms: number) => `${(ms / 1000).toFixed(0)} s`;
+
+let image: VmImage;
+let vm: VagrantVm;
+let baseUrl: string;
+let provisioned: { code: number; ms: number } | undefined;
+
+beforeAll(async () => {
+  const started = Date.now();
+  image = await getVmImage(log);
+  log(`base image ready (${seconds(Date.now() - started)}): ${describeVmImage(image)}`);
+  vm = await VagrantVm.boot({ image, consoleLog: CONSOLE_LOG });
+  baseUrl = `http://127.0.0.1:${vm.port}`;
+  log(`qemu (${vm.accel}) started; lab port 3000 forwarded to ${baseUrl}; console: ${CONSOLE_LOG}`);
+}, 20 * MINUTE);
+
+afterAll(async () => {
+  await vm?.stop();
+});
+
+describe('scripts/vagrant-provision.sh in a clean Debian 12 VM', () => {
+  it(
+    'runs to completion, as `vagrant up` runs it',
+    async () => {
+      const booted = Date.now();
+      await vm.waitForConsole(/PROVISION-START .*/, BOOT_TIMEOUT_MS);
+      log(`booted, provisioning started (${seconds(Date.now() - booted)})`);
+      const started = Date.now();
+      const exit = await vm.waitForConsole(/PROVISION-EXIT (\d+)/, PROVISION_TIMEOUT_MS);
+      provisioned = { code: Number(exit[1]), ms: Date.now() - started };
+      log(`provisioning finished: exit ${provisioned.code} (${seconds(provisioned.ms)})`);
+      expect(provisioned.code, `the provisioning failed; console:\n${vm.tail(80)}`).toBe(0);
+      expect(vm.console).toContain('ebpf-lab is up');
+    },
+    BOOT_TIMEOUT_MS + PROVISION_TIMEOUT_MS + MINUTE,
+  );
+
+  it('leaves the lab answering on port 3000', async () => {
+    expect(provisioned?.code, 'the provisioning did not succeed').toBe(0);
+    const health = await waitForHealthz(baseUrl, 60_000);
+    expect(health).toMatchObject({ ok: true });
+    expect(health.lessons).toBeGreaterThan(0);
+    const page = await fetch(`${baseUrl}/`, { signal: AbortSignal.timeout(30_000) });
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain('<script');
+  });
+
+  it(
+    'runs the hello world probe with the local driver in the VM: `ls` makes Hello World appear',
+    async () => {
+      expect(provisioned?.code, 'the provisioning did not succeed').toBe(0);
+      await helloWorld('first run');
+    },
+    10 * MINUTE,
+  );
+
+  it(
+    'runs again without changing anything, and the lab comes back',
+    async () => {
+      expect(provisioned?.code, 'the provisioning did not succeed').toBe(0);
+      const from = vm.console.length;
+      const started = Date.now();
+      // The root shell on the serial console; `| cat`: no TTY, as Vagrant's SSH runs it.
+      vm.type('\r');
+      vm.type('/usr/local/sbin/ebpf-lab-vm-provision --again 2>&1 | cat\r');
+      const exit = await vm.waitForConsole(
+        /PROVISION-AGAIN-EXIT (\d+)/,
+        REPROVISION_TIMEOUT_MS,
+        from,
+      );
+      log(`second provisioning finished: exit ${exit[1]} (${seconds(Date.now() - started)})`);
+      const output = vm.console.slice(from, exit.end);
+      expect(Number(exit[1]), `the second provisioning failed:\n${output.slice(-6000)}`).toBe(0);
+      // Nothing to install, no npm ci (node_modules is up to date), the same unit file.
+      expect(output).toContain('all installed');
+      expect(output).not.toMatch(/Unpacking |added \d+ packages/);
+      expect(output).toContain('ebpf-lab is up');
+      expect(await waitForHealthz(baseUrl, 60_000)).toMatchObject({ ok: true });
+      await helloWorld('after the second provisioning');
+    },
+    REPROVISION_TIMEOUT_MS + 10 * MINUTE,
+  );
+});
+
+/** A tab's hello world: run the guide's probe on kprobe clone, type `ls`, read the trace. */
+async function helloWorld(when: string): Promise<void> {
+  const started = Date.now();
+  const cookie = await learnerCookie(baseUrl);
+  const tab = await LabTab.open(baseUrl, cookie);
+  try {
+    await tab.waitFor(() => tab.status().startsWith('ready'), 'the sandbox to start', 3 * MINUTE);
+    // The local driver: the agent runs in the VM itself, on the VM's kernel.
+    expect(tab.status()).toContain(`(local, kernel ${image.kernelRelease},`);
+    tab.send({ type: 'shell-resize', cols: 100, rows: 30 });
+    tab.send({ type: 'run', source: HELLO_WORLD, attach: [{ kind: 'kprobe', target: 'clone' }] });
+    await tab.waitFor(
+      () => tab.status().startsWith('attached'),
+      'the probe to compile, load and attach',
+      5 * MINUTE,
+    );
+    expect(tab.status()).toContain('__x64_sys_clone');
+    tab.send({ type: 'shell-input', data: 'ls /opt/ebpf-lab\r' });
+    await tab.waitFor(
+      () => tab.trace.includes('Hello World!!'),
+      'Hello World in the trace',
+      MINUTE,
+    );
+    await tab.waitFor(() => tab.shell.includes('package.json'), 'the shell to list', MINUTE);
+    tab.send({ type: 'stop' });
+    await tab.waitFor(() => tab.status().startsWith('stopped'), 'the probe to stop', MINUTE);
+    log(`hello world ${when}: ${seconds(Date.now() - started)}`);
+  } finally {
+    tab.close();
+  }
+}

@@ -1,0 +1,105 @@
+/**
+ * A browser tab of the lab, reduced to its WebSocket (the way test/e2e/web-server.test.ts drives
+ * the lab): a learner cookie from /api/course, the page's own Origin, trace and shell output
+ * acknowledged as the client does.
+ */
+import { WebSocket } from 'ws';
+import type { ServerMessage } from '../../app/shared/protocol.js';
+
+export async function learnerCookie(baseUrl: string): Promise<string> {
+  const res = await fetch(`${baseUrl}/api/course`, { signal: AbortSignal.timeout(30_000) });
+  if (!res.ok) throw new Error(`GET /api/course: HTTP ${res.status}`);
+  const cookie = (res.headers.get('set-cookie') ?? '').split(';')[0] ?? '';
+  if (!cookie) throw new Error('GET /api/course set no cookie');
+  return cookie;
+}
+
+export class LabTab {
+  readonly messages: ServerMessage[] = [];
+  trace = '';
+  shell = '';
+  closed = false;
+
+  private constructor(readonly socket: WebSocket) {
+    socket.on('message', (data) => {
+      const message = JSON.parse(String(data)) as ServerMessage;
+      this.messages.push(message);
+      if (message.type === 'trace') {
+        this.trace += message.data;
+        this.send({ type: 'ack', stream: 'trace', bytes: message.data.length });
+      }
+      if (message.type === 'shell-output') {
+        this.shell += message.data;
+        this.send({ type: 'ack', stream: 'shell', bytes: message.data.length });
+      }
+    });
+    socket.on('close', () => {
+      this.closed = true;
+    });
+    socket.on('error', () => {});
+  }
+
+  static open(baseUrl: string, cookie: string): Promise<LabTab> {
+    const socket = new WebSocket(`${baseUrl.replace('http', 'ws')}/ws`, {
+      headers: { cookie, origin: baseUrl },
+      handshakeTimeout: 30_000,
+    });
+    return new Promise((resolve, reject) => {
+      socket.once('open', () => resolve(new LabTab(socket)));
+      socket.once('unexpected-response', (_req, res) =>
+        reject(new Error(`WebSocket upgrade refused: HTTP ${res.statusCode}`)),
+      );
+      socket.once('error', reject);
+    });
+  }
+
+  send(message: unknown): void {
+    if (this.socket.readyState === WebSocket.OPEN) this.socket.send(JSON.stringify(message));
+  }
+
+  status(): string {
+    const last = this.messages.filter((m) => m.type === 'status').at(-1);
+    return last?.type === 'status' ? `${last.phase}: ${last.text}` : '';
+  }
+
+  async waitFor(predicate: () => boolean, what: string, timeoutMs: number): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (!predicate()) {
+      if (Date.now() > deadline) {
+        throw new Error(
+          `timed out after ${timeoutMs / 1000} s waiting for ${what}; status "${this.status()}", ` +
+            `trace ${JSON.stringify(this.trace.slice(-500))}, shell ${JSON.stringify(this.shell.slice(-500))}`,
+        );
+      }
+      if (this.closed) throw new Error(`the WebSocket closed while waiting for ${what}`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+
+  close(): void {
+    this.socket.close();
+  }
+}
+
+/** GET /healthz until it answers ok (or `timeoutMs` passes); returns its JSON. */
+export async function waitForHealthz(
+  baseUrl: string,
+  timeoutMs: number,
+): Promise<{ ok: boolean; sessions: number; lessons: number }> {
+  const deadline = Date.now() + timeoutMs;
+  let last = 'no answer';
+  for (;;) {
+    try {
+      const res = await fetch(`${baseUrl}/healthz`, { signal: AbortSignal.timeout(10_000) });
+      const body = await res.text();
+      last = `HTTP ${res.status}: ${body.slice(0, 200)}`;
+      if (res.ok) return JSON.parse(body);
+    } catch (error) {
+      last = (error as Error).message;
+    }
+    if (Date.now() > deadline) {
+      throw new Error(`${baseUrl}/healthz did not answer ok within ${timeoutMs / 1000} s: ${last}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+  }
+}
