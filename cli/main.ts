@@ -13,12 +13,14 @@ import { UsageError } from './usage.js';
 const USAGE = `Usage: ebpf-lab <command> [options]
 
 Commands:
-  run FILE.c [--attach KIND:TARGET[=FN]]... [--trigger CMD] [--duration S] [--timeout S] [--json]
+  run FILE.c [--attach KIND:TARGET[=FN]]... [--trigger CMD] [--duration S] [--timeout S]
+             [--json] [--sandbox qemu|local]
                     Compile, load and attach a probe in a sandbox and print its trace output.
   image build|status
                     Build (or inspect) the guest image the sandbox boots.
-  bench [--json]    Measure boot, cold run, warm run and the guide's own way, side by side.
-  serve [--host H] [--port P] [--lessons DIR] [--authoring]
+  bench [--runs N] [--json]
+                    Measure boot, cold run, warm run and the guide's own way, side by side.
+  serve [--host H] [--port P] [--lessons DIR] [--authoring] [--sandbox qemu|local]
                     Serve the web lab (default http://127.0.0.1:3000).
   lessons check [DIR] | lessons new NAME
                     Validate the lessons and run their solutions' checks; scaffold a lesson.
