@@ -331,7 +331,7 @@ async function duBytes(dir: string): Promise<number> {
 }
 
 /** Runs a build tool with an argv array; each output line goes to `onLine`. */
-function runTool(
+export function runTool(
   command: string,
   args: string[],
   onLine?: (line: string) => void,

@@ -11,11 +11,11 @@
  *   .git/, node_modules/, dist/, test-results/, .vagrant/; owned by the `vagrant` user), made
  *   fresh for every boot, so editing the repository never rebuilds the base image.
  */
-import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { copyFile, mkdir, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { runTool } from '../../runner/image/build.js';
 import { debianSources } from '../../runner/image/recipe.js';
 import { cacheRoot, PACKAGE_ROOT } from '../../runner/paths.js';
 
@@ -244,34 +244,6 @@ async function duBytes(dir: string): Promise<string> {
 
 function shellQuote(text: string): string {
   return `'${text.replaceAll("'", `'\\''`)}'`;
-}
-
-/** Runs a tool with an argv array; each output line goes to `onLine`; rejects with its tail. */
-export function runTool(
-  command: string,
-  args: string[],
-  onLine?: (line: string) => void,
-): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    const tail: string[] = [];
-    const onData = (chunk: Buffer) => {
-      for (const line of chunk.toString('utf8').split('\n')) {
-        const trimmed = line.trim();
-        if (!trimmed) continue;
-        tail.push(trimmed);
-        if (tail.length > 30) tail.shift();
-        onLine?.(trimmed);
-      }
-    };
-    child.stdout.on('data', onData);
-    child.stderr.on('data', onData);
-    child.on('error', (error) => reject(new Error(`cannot run ${command}: ${error.message}`)));
-    child.on('close', (code, signal) => {
-      if (code === 0) return resolve();
-      reject(new Error(`${command} failed (${signal ?? `exit ${code}`}):\n  ${tail.join('\n  ')}`));
-    });
-  });
 }
 
 /** For diagnostics: when the cached base image was built, if there is one. */
