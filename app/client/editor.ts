@@ -144,7 +144,9 @@ export class EditorPane {
             title:
               'Each file is saved as /root/<name> while you type, so the Sandbox shell runs what the editor shows',
           },
-          'Files are saved to /root in your sandbox',
+          this.runFile
+            ? 'Files are saved to /root in your sandbox'
+            : 'No probe to run here: these files are saved to /root, run them in the Sandbox shell',
         ),
         h('div', { class: 'toolbar-spacer' }),
         h('div', { class: 'toolbar-group' }, this.stopButton, this.runButton, this.checkButton),
@@ -152,6 +154,10 @@ export class EditorPane {
       this.host,
       this.diagnostics.element,
     );
+    // A lesson whose files are only scripts for the shell has no probe: nothing to attach or Run.
+    for (const control of [this.attachPicker.element, this.stopButton, this.runButton]) {
+      control.hidden = !this.runFile;
+    }
     this.updateFileControls();
   }
 

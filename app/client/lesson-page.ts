@@ -126,6 +126,8 @@ class LessonPage {
       openInEditor: (text, language) => this.editor.openText(text, language),
       runInShell: (commands) => this.runInShell(commands),
     });
+    // No probe, no program to show.
+    this.bytecode.element.hidden = !this.editor.hasRunFile;
     this.layout = createLessonLayout({
       lesson: this.content.element,
       editor: this.editor.element,
@@ -200,7 +202,14 @@ class LessonPage {
     }
     // The shell's copy of the files matches what runs (the Python half may read them).
     this.saver.saveNow();
-    if (!this.connection.send({ type: 'run', source, attach: this.editor.attach })) {
+    if (
+      !this.connection.send({
+        type: 'run',
+        source,
+        attach: this.editor.attach,
+        lessonId: this.lesson.id,
+      })
+    ) {
       this.status.show('Not connected to the lab server: Run again once it is back.', 'error');
       return;
     }

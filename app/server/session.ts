@@ -64,8 +64,12 @@ export class LearnerSession {
   private idleTimer: NodeJS.Timeout | undefined;
   private closeTimer: NodeJS.Timeout | undefined;
   private pendingPrepare: string | undefined;
-  /** Outcomes of this learner's runs, oldest first, for `verifier-then-pass` checks. */
-  private readonly history: RunOutcome[] = [];
+  /**
+   * Outcomes of this learner's runs, oldest first, by lesson (`''`: a run sent without one), for
+   * `verifier-then-pass` checks: a rejection in one lesson does not count in another.
+   */
+  private readonly history = new Map<string, RunOutcome[]>();
+  private runLessonId = '';
   private checking = false;
   private preparing = false;
   private disposed = false;
@@ -98,16 +102,16 @@ export class LearnerSession {
   }
 
   /**
-   * A tab that opens (another lesson, a reload) starts afresh: the end of an earlier run, or its
-   * error, belongs to the page that made it. What is in progress is still reported.
+   * A tab that opens (another lesson, a reload) starts afresh: the end of an earlier run, its
+   * error, or the verdict of a lesson's checks belongs to the page that made it. What is in
+   * progress (a run, checks) is still reported.
    */
   private statusForNewTab(): { phase: Phase; text: string } {
-    const idle = this.status.phase === 'error' || this.status.phase === 'stopped';
     const runInFlight = this.run !== undefined && !this.run.isFinished;
-    if (idle && !runInFlight && this.sandbox?.isAlive) {
+    if (!runInFlight && !this.checking && this.sandbox?.isAlive) {
       return {
         phase: 'ready',
-        text: `Sandbox ready (${this.sandbox.mode}, kernel ${this.sandbox.kernel}). Press Run.`,
+        text: `Sandbox ready (${this.sandbox.mode}, kernel ${this.sandbox.kernel}).`,
       };
     }
     return this.status;
@@ -126,7 +130,7 @@ export class LearnerSession {
     try {
       switch (message.type) {
         case 'run':
-          return await this.startRun(message.source, message.attach);
+          return await this.startRun(message.source, message.attach, message.lessonId ?? '');
         case 'stop':
           return await this.stopRun();
         case 'prepare':
@@ -188,7 +192,7 @@ export class LearnerSession {
         const seconds = ((performance.now() - started) / 1000).toFixed(1);
         this.setStatus(
           'ready',
-          `Sandbox ready (${sandbox.mode}, kernel ${sandbox.kernel}, ${seconds} s). Press Run.`,
+          `Sandbox ready (${sandbox.mode}, kernel ${sandbox.kernel}, ${seconds} s).`,
         );
         return sandbox;
       })
@@ -272,10 +276,12 @@ export class LearnerSession {
 
   // ---------------------------------------------------------------- runs
 
-  private async startRun(source: string, attach: AttachChoice[]): Promise<void> {
+  private async startRun(source: string, attach: AttachChoice[], lessonId: string): Promise<void> {
     const sandbox = await this.ensureSandbox();
     if (this.run && !this.run.isFinished) await this.run.stop();
     this.runSource = source;
+    // Unknown ids all count as none: the history holds at most one list per real lesson.
+    this.runLessonId = this.hooks.lesson(lessonId) ? lessonId : '';
     this.runLines = 0;
     const run = ProbeRun.start(sandbox.agent, { source, attach }, (event) =>
       this.onRunEvent(run, event),
@@ -365,8 +371,10 @@ export class LearnerSession {
   }
 
   private remember(outcome: RunOutcome): void {
-    this.history.push(outcome);
-    if (this.history.length > HISTORY_LENGTH) this.history.shift();
+    const runs = this.history.get(this.runLessonId) ?? [];
+    runs.push(outcome);
+    if (runs.length > HISTORY_LENGTH) runs.shift();
+    this.history.set(this.runLessonId, runs);
   }
 
   private async saveFiles(files: Record<string, string>): Promise<void> {
@@ -404,7 +412,7 @@ export class LearnerSession {
         lesson,
         files: { ...starters, ...files },
         mode: 'learner',
-        history: this.history,
+        history: this.history.get(lessonId) ?? [],
         shellOutput: this.scrollback,
         onResult: (index, result) =>
           this.broadcast({ type: 'check-result', lessonId, index, result }),
@@ -416,7 +424,7 @@ export class LearnerSession {
       this.setStatus(
         'ready',
         passed
-          ? `All ${count} checks passed: lesson done.`
+          ? `${count === 1 ? 'The check' : `All ${count} checks`} passed: lesson done.`
           : `${count} of ${results.length} checks passed: see the hints.`,
       );
     } catch (error) {

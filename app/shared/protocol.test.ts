@@ -9,6 +9,7 @@ describe('parseClientMessage', () => {
         source: 'int f(void *c) { return 0; }',
         attach: [{ kind: 'kprobe', target: 'clone' }],
       },
+      { type: 'run', source: '', attach: [], lessonId: '07-how-it-works' },
       { type: 'stop' },
       { type: 'prepare', source: '' },
       { type: 'shell-input', data: 'ls\r' },
@@ -43,6 +44,12 @@ describe('parseClientMessage', () => {
       '{"type":"save-files","files":{"../etc/passwd":"x"}}',
       'malformed',
       /at files/,
+    ],
+    [
+      'run with a bad lesson id',
+      '{"type":"run","source":"","attach":[],"lessonId":"Lesson 1"}',
+      'malformed',
+      /at lessonId/,
     ],
     [
       'lesson id with a slash',

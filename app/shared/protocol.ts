@@ -35,12 +35,16 @@ const LessonFiles = z
   .record(z.string().regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}$/), z.string().max(128 * 1024))
   .refine((files) => Object.keys(files).length <= 16, 'at most 16 files');
 
+const LessonId = z.string().regex(/^[a-z0-9-]{1,80}$/);
+
 export const ClientMessage = z.discriminatedUnion('type', [
   z.strictObject({
     type: z.literal('run'),
     source: z.string().max(1 << 20),
     /** Empty when the source attaches itself the BCC way (kprobe__..., TRACEPOINT_PROBE). */
     attach: z.array(AttachChoice).max(8),
+    /** The lesson the run belongs to: its `verifier-then-pass` checks look at its runs only. */
+    lessonId: LessonId.optional(),
   }),
   z.strictObject({ type: z.literal('stop') }),
   /** Compile ahead while the learner types: live diagnostics, and a warm Run. */
@@ -59,7 +63,7 @@ export const ClientMessage = z.discriminatedUnion('type', [
   /** Run the lesson's checks against the learner's current files. */
   z.strictObject({
     type: z.literal('check'),
-    lessonId: z.string().regex(/^[a-z0-9-]{1,80}$/),
+    lessonId: LessonId,
     files: LessonFiles,
   }),
 ]);

@@ -178,3 +178,24 @@ describe('lesson 4 in a browser: Check marks the lesson done', () => {
       .toMatch(/done/i);
   });
 });
+
+describe('a lesson without a probe in a browser', () => {
+  it('offers no Run, and says its files are for the shell', async () => {
+    const course = await (await page.request.get(`${lab.url}/api/course`)).json();
+    const lessonId: string = course.lessons.find((l: { id: string }) => l.id.startsWith('06-')).id;
+    const lesson = await (await page.request.get(`${lab.url}/api/lessons/${lessonId}`)).json();
+    expect(lesson.files.some((f: { name: string }) => f.name.endsWith('.c'))).toBe(false);
+
+    await page.goto(`${lab.url}/lessons/${lessonId}`);
+    const editor = region('Editor');
+    await expect.poll(() => textOf(editor)).toContain('run them in the Sandbox shell');
+    // Lesson 4's verdict stayed on lesson 4's page: this one starts from a ready sandbox.
+    await expect.poll(() => textOf(status())).toMatch(/ready/i);
+    expect(await textOf(status())).not.toMatch(/passed/);
+    expect(await page.getByRole('button', { name: 'Run', exact: true }).isVisible()).toBe(false);
+    expect(await page.getByRole('button', { name: 'Stop', exact: true }).isVisible()).toBe(false);
+    expect(await page.getByRole('button', { name: 'Show bytecode' }).isVisible()).toBe(false);
+    expect(await page.getByRole('button', { name: 'Check', exact: true }).isVisible()).toBe(true);
+    await shot('9-lesson-without-probe');
+  });
+});

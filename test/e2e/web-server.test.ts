@@ -213,6 +213,49 @@ describe('the web lab server', () => {
     tab.close();
   });
 
+  it('counts a verifier rejection only for the lesson it was run in', async () => {
+    const lesson = await (
+      await fetch(`${lab.url}/api/lessons/02-verifier`, { headers: { cookie } })
+    ).json();
+    const { name, starter: rejected, solution: fixed } = lesson.files[0];
+    const tab = await Tab.open();
+    await tab.waitFor(() => tab.status().startsWith('ready'), 'the sandbox to start');
+    const since = (from: number) => tab.messages.slice(from);
+    const run = async (source: string, lessonId: string) => {
+      const from = tab.messages.length;
+      tab.send({ type: 'run', source, attach: [{ kind: 'kprobe', target: 'clone' }], lessonId });
+      await tab.waitFor(
+        () =>
+          since(from).some((m) => m.type === 'run-error' || tab.status().startsWith('attached')),
+        `the run in ${lessonId} to attach or fail`,
+      );
+      const error = since(from).find((m) => m.type === 'run-error');
+      tab.send({ type: 'stop' });
+      return error?.type === 'run-error' ? error.kind : 'attached';
+    };
+    const check = async () => {
+      const from = tab.messages.length;
+      tab.send({ type: 'check', lessonId: '02-verifier', files: { [name]: fixed } });
+      await tab.waitFor(() => since(from).some((m) => m.type === 'check-done'), 'the check');
+      const result = since(from).find(
+        (m) => m.type === 'check-result' && m.result.status !== 'running',
+      );
+      return result?.type === 'check-result' ? result.result : undefined;
+    };
+
+    // Rejected while on another lesson, then passing here: this lesson saw no rejection.
+    expect(await run(rejected, '01-hello')).toBe('verifier');
+    expect(await run(fixed, '02-verifier')).toBe('attached');
+    const first = await check();
+    expect(first?.status).toBe('failed');
+    expect(first?.detail).toContain('no run of yours has been rejected by the verifier yet');
+
+    expect(await run(rejected, '02-verifier')).toBe('verifier');
+    expect(await run(fixed, '02-verifier')).toBe('attached');
+    expect((await check())?.status).toBe('passed');
+    tab.close();
+  });
+
   it('records progress per learner', async () => {
     const post = await fetch(`${lab.url}/api/progress/01-hello`, {
       method: 'POST',
