@@ -1,7 +1,8 @@
 // What `npm test` runs: set-up, lint, typechecks, vitest, `lessons check` (real sandbox), then
-// a check that no qemu sandbox outlived the run. Prints a summary per suite and, as the very
-// last line, `N passed, N failed` (vitest tests, one per lesson, plus one each for lint, the
-// two typechecks and the orphan check). Exits 0 only when nothing failed. Extra arguments go to vitest: `npm test -- runner/protocol`.
+// a check that no qemu sandbox of this run outlived it. Prints a summary per suite and, as the
+// very last line, `N passed, N failed` (vitest tests, one per lesson, plus one each for lint,
+// the two typechecks and the orphan check). Exits 0 only when nothing failed. Extra arguments
+// go to vitest: `npm test -- runner/protocol`.
 //
 // Plain Node ESM with built-ins only, like setup.mjs.
 
@@ -12,6 +13,12 @@ import { npmBin, ROOT, runInherit, setup } from './setup.mjs';
 
 /** qemu is started with `-name ebpf-lab-sandbox,...`; any argv entry with this prefix marks one. */
 const SANDBOX_MARK = 'ebpf-lab-sandbox';
+/**
+ * Set in this process's environment, so every process this run starts inherits it: the orphan
+ * check kills only sandboxes of this run, never those of another `npm test` on the machine.
+ */
+const RUN_VARIABLE = 'EBPF_LAB_TEST_RUN';
+const RUN_ID = `${process.pid}-${Date.now()}`;
 const VITEST_JSON = 'test-results/vitest.json';
 
 const results = [];
@@ -115,16 +122,21 @@ async function lessonsSuite() {
   record('lessons', passed, failed, `${passed} passed, ${failed} failed`);
 }
 
-/** pid → argv of every process we can read, from /proc/<pid>/cmdline. */
+/** pid → argv and environment variables of every process we can read, from /proc/<pid>/. */
 function listProcesses() {
   const procs = new Map();
+  const nulSeparated = (file) => {
+    const parts = readFileSync(file, 'utf8').split('\0');
+    if (parts.at(-1) === '') parts.pop();
+    return parts;
+  };
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     try {
-      const raw = readFileSync(`/proc/${entry}/cmdline`, 'utf8');
-      const argv = raw.split('\0');
-      if (argv.at(-1) === '') argv.pop();
-      procs.set(Number(entry), argv);
+      procs.set(Number(entry), {
+        argv: nulSeparated(`/proc/${entry}/cmdline`),
+        environ: nulSeparated(`/proc/${entry}/environ`),
+      });
     } catch {
       // exited meanwhile, or not ours to read
     }
@@ -150,18 +162,23 @@ function selfAndAncestors() {
 }
 
 function orphanCheck() {
-  heading(`orphan check: no process with an argument starting with '${SANDBOX_MARK}'`);
+  heading(`orphan check: no process of this run with an argument starting with '${SANDBOX_MARK}'`);
   const skip = selfAndAncestors();
-  const orphans = [...listProcesses()].filter(
-    ([pid, argv]) => !skip.has(pid) && argv.some((arg) => arg.startsWith(SANDBOX_MARK)),
+  const sandboxes = [...listProcesses()].filter(
+    ([pid, { argv }]) => !skip.has(pid) && argv.some((arg) => arg.startsWith(SANDBOX_MARK)),
   );
+  const ours = `${RUN_VARIABLE}=${RUN_ID}`;
+  const orphans = sandboxes.filter(([, { environ }]) => environ.includes(ours));
+  for (const [pid] of sandboxes.filter(([, { environ }]) => !environ.includes(ours))) {
+    console.log(`  pid ${pid}: a sandbox of another run (not started by this one), left alone`);
+  }
   if (orphans.length === 0) {
     console.log('none found');
     record('orphan check', 1, 0, 'passed (no sandbox process left)');
     return;
   }
   console.log(`${orphans.length} sandbox process(es) survived the run; killing them (SIGKILL):`);
-  for (const [pid, argv] of orphans) {
+  for (const [pid, { argv }] of orphans) {
     let outcome = 'killed';
     try {
       process.kill(pid, 'SIGKILL');
@@ -186,6 +203,7 @@ function summarize() {
 }
 
 async function main() {
+  process.env[RUN_VARIABLE] = RUN_ID;
   try {
     await setup({ forTests: true });
   } catch (err) {

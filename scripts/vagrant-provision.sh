@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Provisions a Debian 12 VM to run the lab with the `local` sandbox driver: BCC and the headers
 # for the running kernel, bpftool, bpftrace, Node.js; builds the app; runs it as a systemd
-# service that restarts on failure. Idempotent: running it again changes nothing that is right.
+# service that restarts on failure. Idempotent: running it again changes nothing that is right,
+# and restarts the lab only when its files changed.
 # Fails loudly, naming what is missing, when the VM's kernel cannot run the lab.
 #
 # Usage (as root, inside the VM): EBPF_LAB_DIR=/opt/ebpf-lab scripts/vagrant-provision.sh
@@ -34,8 +35,9 @@ fi
 
 step "installing packages (BCC, headers for $kernel, bpftool, bpftrace, Node.js)"
 export DEBIAN_FRONTEND=noninteractive
+# binutils: objdump shows the JIT's machine code in the lab's bytecode view.
 packages=(
-  python3-bpfcc bpfcc-tools bpftool bpftrace "linux-headers-$kernel"
+  python3-bpfcc bpfcc-tools bpftool bpftrace "linux-headers-$kernel" binutils
   nodejs npm rsync curl tcpdump iproute2 procps sudo
 )
 absent=()
@@ -84,11 +86,28 @@ if [ ! -f "$unit" ] || [ "$(cat "$unit")" != "$desired" ]; then
   systemctl daemon-reload
 fi
 systemctl enable "$service" >/dev/null
-systemctl restart "$service"
+
+# A restart ends every learner's sandbox: restart only when what the service runs has changed
+# since it last started (the unit, the app's files, its dependencies; not Python's caches), or
+# when it is not running.
+stamp=/var/lib/ebpf-lab/deployed.sha256
+deployed="$(
+  cd "$app_dir" &&
+    { cat "$unit"; cat node_modules/.package-lock.json
+      find . \( -path ./node_modules -o -path ./test-results -o -name __pycache__ \) -prune \
+        -o -type f -print0 | sort -z | xargs -0 sha256sum; } | sha256sum | cut -d' ' -f1
+)"
+if systemctl is-active --quiet "$service" && [ "$(cat "$stamp" 2>/dev/null)" = "$deployed" ]; then
+  echo "nothing changed since the $service service started: it keeps running"
+else
+  systemctl restart "$service"
+fi
 
 step "waiting for the lab to answer on port 3000"
 for _ in $(seq 1 60); do
   if curl -fsS http://127.0.0.1:3000/healthz >/dev/null 2>&1; then
+    mkdir -p "$(dirname "$stamp")"
+    printf '%s\n' "$deployed" > "$stamp"
     echo "ebpf-lab is up: open http://localhost:3000 on the host"
     exit 0
   fi

@@ -23,11 +23,45 @@ import {
 
 const TRACING = '/sys/kernel/debug/tracing';
 
+/**
+ * Loads the smallest kprobe program (`r0 = 0; exit`) with the bpf() system call and closes it:
+ * the direct answer to "can this process load BPF programs?", where root may still lack the
+ * capabilities (a container, a dropped capability set). Prints strerror and errno name on failure.
+ */
+export const CAN_LOAD_BPF_PY = `
+import ctypes, errno, os, struct, sys
+libc = ctypes.CDLL(None, use_errno=True)
+code = ctypes.create_string_buffer(struct.pack('<BBhiBBhi', 0xb7, 0, 0, 0, 0x95, 0, 0, 0), 16)
+gpl = ctypes.create_string_buffer(b'GPL')
+# union bpf_attr for BPF_PROG_LOAD: prog_type 2 (kprobe), insn_cnt, insns, license; rest zero.
+attr = struct.pack('<IIQQ', 2, 2, ctypes.addressof(code), ctypes.addressof(gpl)).ljust(128, b'\\0')
+fd = libc.syscall(321, 5, ctypes.create_string_buffer(attr, 128), 128)  # bpf(BPF_PROG_LOAD)
+if fd < 0:
+    e = ctypes.get_errno()
+    print('%s (%s)' % (os.strerror(e), errno.errorcode.get(e, e)))
+    sys.exit(1)
+os.close(fd)
+`;
+
+/** Why this process cannot load a BPF program, or undefined when it can. */
+export function cannotLoadBpf(): string | undefined {
+  const probe = spawnSync('python3', ['-S', '-c', CAN_LOAD_BPF_PY], { encoding: 'utf8' });
+  if (probe.status === 0) return undefined;
+  const why = (probe.stdout || probe.stderr || probe.error?.message || '').trim();
+  return (
+    `this process cannot load a BPF program (bpf(BPF_PROG_LOAD): ${why}; ` +
+    'it needs CAP_BPF and CAP_PERFMON, or CAP_SYS_ADMIN)'
+  );
+}
+
 /** Why this machine cannot host the local sandbox; empty when it can. */
 export function localSandboxProblems(): string[] {
   const problems: string[] = [];
   if (process.getuid?.() !== 0) {
     problems.push('it must run as root (loading BPF programs and attaching kprobes needs it)');
+  } else {
+    const refused = cannotLoadBpf();
+    if (refused) problems.push(refused);
   }
   const bcc = spawnSync('python3', ['-c', 'import bcc'], { stdio: 'ignore' });
   if (bcc.status !== 0) problems.push('python3 cannot import bcc (install python3-bpfcc)');

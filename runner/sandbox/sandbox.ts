@@ -1,6 +1,7 @@
 /**
- * The boundary between the app and wherever probes run. The app depends only on this; drivers
- * (qemu microVM now; local and vagrant later) implement it and all speak the same protocol.
+ * The boundary between the app and wherever probes run. The app depends only on this; the
+ * drivers (the qemu microVM, and `local` for the Vagrant VM) implement it, speak the same
+ * protocol and pass the same tests (test/e2e/sandbox-contract.ts).
  */
 import type { AgentConnection } from '../agent-connection.js';
 

@@ -1,347 +1,18 @@
 /**
- * The runner against a real sandbox: a qemu microVM booting the guest image, BCC compiling and
- * loading in the sandbox's kernel, real trace_pipe output. One sandbox serves the whole file,
- * as it would serve one learner.
+ * The qemu microVM driver: the sandbox contract (test/e2e/sandbox-contract.ts) against a real
+ * microVM booting the guest image, then what only a VM gives: the learner's code never sees
+ * this host.
  */
 import { randomBytes } from 'node:crypto';
 import { rmSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LIMITS } from '../../runner/limits.js';
-import { dumpPrograms } from '../../runner/probe/bytecode.js';
-import { prepareProbe } from '../../runner/probe/prepare.js';
-import { ProbeRun } from '../../runner/probe/probe-run.js';
+import { describe, expect, it } from 'vitest';
 import { execInSandbox } from '../../runner/sandbox/exec.js';
 import { QemuSandboxDriver } from '../../runner/sandbox/qemu.js';
-import type { Sandbox } from '../../runner/sandbox/sandbox.js';
-import { HELLO_WORLD, runProbe } from './helpers.js';
+import { runProbe } from './helpers.js';
+import { describeSandboxContract } from './sandbox-contract.js';
 
-let sandbox: Sandbox;
-
-beforeAll(async () => {
-  sandbox = await new QemuSandboxDriver().start();
-});
-
-afterAll(async () => {
-  await sandbox?.stop();
-});
-
-const hasHello = (messages: string[]) => messages.some((m) => m.includes('Hello World!!'));
-
-describe('probes fire in the sandbox kernel', () => {
-  it("runs the guide's hello world on kprobe:clone and shows task and pid", async () => {
-    const outcome = await runProbe(
-      sandbox,
-      { source: HELLO_WORLD, attach: [{ kind: 'kprobe', target: 'clone' }] },
-      { trigger: 'ls /', until: hasHello },
-    );
-    expect(outcome.error).toBeUndefined();
-    const attached = outcome.events.find((e) => e.type === 'attached');
-    expect(attached).toEqual({
-      type: 'attached',
-      probes: [{ kind: 'kprobe', event: '__x64_sys_clone', fn: 'hello_world' }],
-    });
-    const line = outcome.events.find(
-      (e) => e.type === 'trace' && e.parsed?.message === 'Hello World!!',
-    );
-    expect(line?.type === 'trace' && line.parsed?.task).toMatch(/^\S+$/);
-    expect(line?.type === 'trace' && line.parsed?.pid).toBeGreaterThan(1);
-    expect(outcome.reason).toBe('requested');
-  });
-
-  it('runs the same source again from the cache', async () => {
-    const outcome = await runProbe(
-      sandbox,
-      { source: HELLO_WORLD, attach: [{ kind: 'kprobe', target: 'clone' }] },
-      { trigger: 'date', until: hasHello },
-    );
-    expect(outcome.events).toContainEqual({ type: 'stage', stage: 'compiling', cached: true });
-    expect(hasHello(outcome.messages)).toBe(true);
-  });
-
-  it('attaches a kretprobe and sees the return value', async () => {
-    const source = `#include <uapi/linux/ptrace.h>
-int on_return(struct pt_regs *ctx) {
-    bpf_trace_printk("openat returned %d\\n", (int)PT_REGS_RC(ctx));
-    return 0;
-}
-`;
-    const outcome = await runProbe(
-      sandbox,
-      { source, attach: [{ kind: 'kretprobe', target: 'openat' }] },
-      { trigger: 'cat /etc/hostname', until: (m) => m.some((l) => /openat returned \d+/.test(l)) },
-    );
-    expect(outcome.error).toBeUndefined();
-    expect(outcome.messages.some((l) => /openat returned \d+/.test(l))).toBe(true);
-  });
-
-  it('attaches to the tracepoint syscalls:sys_enter_execve', async () => {
-    const source = `int on_execve(void *ctx) {
-    bpf_trace_printk("execve seen\\n");
-    return 0;
-}
-`;
-    const outcome = await runProbe(
-      sandbox,
-      { source, attach: [{ kind: 'tracepoint', target: 'syscalls:sys_enter_execve' }] },
-      { trigger: 'true; /bin/true', until: (m) => m.includes('execve seen') },
-    );
-    expect(outcome.error).toBeUndefined();
-    expect(outcome.messages).toContain('execve seen');
-  });
-
-  it("auto-attaches BCC's TRACEPOINT_PROBE and kprobe__ functions", async () => {
-    const source = `TRACEPOINT_PROBE(syscalls, sys_enter_execve) {
-    bpf_trace_printk("auto tracepoint\\n");
-    return 0;
-}
-int kprobe__do_sys_openat2(struct pt_regs *ctx) {
-    bpf_trace_printk("auto kprobe\\n");
-    return 0;
-}
-`;
-    const outcome = await runProbe(
-      sandbox,
-      { source, attach: [] },
-      {
-        trigger: '/bin/cat /etc/hostname',
-        until: (m) => m.includes('auto tracepoint') && m.includes('auto kprobe'),
-      },
-    );
-    expect(outcome.error).toBeUndefined();
-    const attached = outcome.events.find((e) => e.type === 'attached');
-    expect(attached?.type === 'attached' && attached.probes.map((p) => p.kind).sort()).toEqual([
-      'kprobe',
-      'tracepoint',
-    ]);
-    expect(outcome.messages).toContain('auto tracepoint');
-    expect(outcome.messages).toContain('auto kprobe');
-  });
-
-  it('stops: after stop no new lines arrive and the probe is detached', async () => {
-    const outcome = await runProbe(
-      sandbox,
-      { source: HELLO_WORLD, attach: [{ kind: 'kprobe', target: 'clone' }] },
-      { trigger: 'ls /', until: hasHello },
-    );
-    expect(outcome.reason).toBe('requested');
-    const late: string[] = [];
-    const off = sandbox.agent.onMessage((m) => {
-      if (m.type === 'trace') late.push(...m.lines);
-    });
-    await execInSandbox(sandbox.agent, 'ls /; ls /; date');
-    await new Promise((resolve) => setTimeout(resolve, 1000));
-    off();
-    expect(late).toEqual([]);
-    // The kernel agrees: no kprobe is left attached.
-    const kprobes = await execInSandbox(sandbox.agent, 'cat /sys/kernel/debug/kprobes/list');
-    expect(kprobes.stdout).not.toContain('sys_clone');
-  });
-});
-
-describe('the program as the kernel holds it', () => {
-  it('dumps the verified instructions on their source lines and the JIT machine code', async () => {
-    const run = ProbeRun.start(sandbox.agent, {
-      source: HELLO_WORLD,
-      attach: [{ kind: 'kprobe', target: 'clone' }],
-    });
-    await run.attached;
-    const programs = await dumpPrograms(sandbox.agent, HELLO_WORLD);
-    await run.stop();
-    expect(programs).toHaveLength(1);
-    const [program] = programs;
-    expect(program?.name).toBe('hello_world');
-    expect(program?.xlated.at(-1)).toMatchObject({ text: '(95) exit', line: 3 });
-    expect(program?.xlated.some((i) => i.line === 2 && /call bpf_trace_printk/.test(i.text))).toBe(
-      true,
-    );
-    expect(program?.note).toBeUndefined();
-    expect(program?.jited.length).toBeGreaterThan(3);
-    expect(program?.jited.join('\n')).toMatch(/\b(ret|call|push|mov)/);
-  });
-});
-
-describe('errors are data', () => {
-  it('reports a compile error at its line and column in the learner file', async () => {
-    const source = `int hello_world(void *ctx) {
-    int unused = 1;
-    bpf_trace_printk("Hello World!! \\n")
-    return 0;
-}
-`;
-    const outcome = await runProbe(sandbox, {
-      source,
-      attach: [{ kind: 'kprobe', target: 'clone' }],
-    });
-    expect(outcome.error?.kind).toBe('compile');
-    const first = outcome.error?.diagnostics.find((d) => d.severity === 'error');
-    expect(first).toMatchObject({ line: 3, severity: 'error' });
-    expect(first?.column).toBeGreaterThan(30);
-    expect(first?.message).toMatch(/expected ';'/);
-    expect(outcome.reason).toBe('error');
-  });
-
-  it('explains a verifier rejection (an unchecked map value) and finds its source line', async () => {
-    const source = `BPF_HASH(counts, u32, u64);
-int count(void *ctx) {
-    u32 key = 0;
-    u64 *value = counts.lookup(&key);
-    bpf_trace_printk("count %llu\\n", *value);
-    return 0;
-}
-`;
-    const outcome = await runProbe(sandbox, {
-      source,
-      attach: [{ kind: 'kprobe', target: 'clone' }],
-    });
-    expect(outcome.error?.kind).toBe('verifier');
-    expect(outcome.error?.log).toMatch(/invalid mem access 'map_value_or_null'/);
-    expect(outcome.error?.verifier?.explanation).toMatch(/NULL/);
-    expect(outcome.error?.verifier?.line).toBe(5);
-  });
-
-  it('explains an out-of-bounds read', async () => {
-    const source = `int out_of_bounds(void *ctx) {
-    char buf[8] = {};
-    u32 i = bpf_get_prandom_u32();
-    bpf_trace_printk("byte %d\\n", buf[i]);
-    return 0;
-}
-`;
-    const outcome = await runProbe(sandbox, {
-      source,
-      attach: [{ kind: 'kprobe', target: 'clone' }],
-    });
-    expect(outcome.error?.kind).toBe('verifier');
-    expect(outcome.error?.verifier?.explanation).toMatch(/outside the memory|bound/);
-    expect(outcome.error?.verifier?.line).toBe(4);
-  });
-
-  it('explains an unbounded loop without hanging', async () => {
-    const source = `int spin(void *ctx) {
-    volatile int i = 0;
-    while (1) {
-        i++;
-    }
-    return 0;
-}
-`;
-    const started = Date.now();
-    const outcome = await runProbe(sandbox, {
-      source,
-      attach: [{ kind: 'kprobe', target: 'clone' }],
-    });
-    expect(outcome.error?.kind).toBe('verifier');
-    expect(outcome.error?.verifier?.explanation).toMatch(/loop/);
-    expect(Date.now() - started).toBeLessThan(60_000);
-  });
-
-  it('warns about a function that does not return a value, at its line', async () => {
-    const source = `int no_return(void *ctx) {
-    bpf_trace_printk("no return\\n");
-}
-`;
-    const outcome = await runProbe(
-      sandbox,
-      { source, attach: [{ kind: 'kprobe', target: 'clone' }] },
-      { settleMs: 0 },
-    );
-    const warnings = outcome.events.find((e) => e.type === 'warnings');
-    expect(warnings?.type === 'warnings' && warnings.diagnostics[0]).toMatchObject({
-      line: 3,
-      severity: 'warning',
-      message: expect.stringMatching(/does not return a value/),
-    });
-  });
-
-  it('names an unknown attach target', async () => {
-    const outcome = await runProbe(sandbox, {
-      source: HELLO_WORLD,
-      attach: [{ kind: 'kprobe', target: 'no_such_function_here' }],
-    });
-    expect(outcome.error?.kind).toBe('attach');
-    expect(outcome.error?.message).toContain('no_such_function_here');
-  });
-
-  it('refuses an oversized source before it reaches the sandbox', async () => {
-    const source = `${HELLO_WORLD}//${'x'.repeat(LIMITS.sourceBytes.value)}\n`;
-    const outcome = await runProbe(sandbox, {
-      source,
-      attach: [{ kind: 'kprobe', target: 'clone' }],
-    });
-    expect(outcome.error?.kind).toBe('limit');
-    expect(outcome.error?.message).toContain('64 KiB');
-    expect(outcome.error?.message).toContain('sourceBytes');
-  });
-});
-
-describe('compile ahead', () => {
-  it('compiles while the learner types, so Run finds the program cached', async () => {
-    const source = `// compiled ahead ${Date.now()}\n${HELLO_WORLD}`;
-    const prepared = await prepareProbe(sandbox.agent, source);
-    expect(prepared).toEqual({ cached: false, warnings: [], error: undefined });
-    expect((await prepareProbe(sandbox.agent, source)).cached).toBe(true);
-    const outcome = await runProbe(
-      sandbox,
-      { source, attach: [{ kind: 'kprobe', target: 'clone' }] },
-      { trigger: 'ls /', until: hasHello },
-    );
-    expect(outcome.events).toContainEqual({ type: 'stage', stage: 'compiling', cached: true });
-    expect(hasHello(outcome.messages)).toBe(true);
-  });
-
-  it('returns compile errors and warnings as live diagnostics, attaching nothing', async () => {
-    const broken = await prepareProbe(sandbox.agent, 'int f(void *ctx) {\n  return x;\n}\n');
-    expect(broken.error?.kind).toBe('compile');
-    expect(broken.error?.diagnostics[0]).toMatchObject({ line: 2, severity: 'error' });
-
-    const auto = await prepareProbe(
-      sandbox.agent,
-      'int kprobe__do_sys_openat2(void *ctx) {\n  bpf_trace_printk("x\\n");\n}\n',
-    );
-    expect(auto.error).toBeUndefined();
-    expect(auto.warnings[0]).toMatchObject({ line: 3, severity: 'warning' });
-    const kprobes = await execInSandbox(sandbox.agent, 'cat /sys/kernel/debug/kprobes/list');
-    expect(kprobes.stdout).not.toContain('do_sys_openat2');
-  });
-});
-
-describe('limits', () => {
-  it('stops an output flood at the trace line limit, with a message naming it', async () => {
-    const outcome = await runProbe(
-      sandbox,
-      {
-        source: HELLO_WORLD,
-        attach: [{ kind: 'kprobe', target: 'clone' }],
-        limits: { maxTraceLines: 40 },
-      },
-      { trigger: 'for i in $(seq 300); do /bin/true; done', settleMs: 30_000 },
-    );
-    expect(outcome.reason).toBe('limit');
-    expect(outcome.error?.kind).toBe('limit');
-    expect(outcome.error?.message).toContain('40 lines');
-    expect(outcome.error?.message).toContain('maxTraceLines');
-    expect(outcome.messages.length).toBeLessThanOrEqual(40);
-    expect(outcome.messages.length).toBeGreaterThan(0);
-    // The sandbox is still usable.
-    const after = await execInSandbox(sandbox.agent, 'echo alive');
-    expect(after.stdout).toBe('alive\n');
-  });
-
-  it('detaches a probe that runs past the run time limit', async () => {
-    const outcome = await runProbe(
-      sandbox,
-      {
-        source: HELLO_WORLD,
-        attach: [{ kind: 'kprobe', target: 'clone' }],
-        limits: { maxRunMs: 2000 },
-      },
-      { settleMs: 20_000 },
-    );
-    expect(outcome.reason).toBe('timeout');
-    expect(outcome.error?.message).toContain('maxRunMs');
-  });
-});
+const sandbox = describeSandboxContract(() => new QemuSandboxDriver().start());
 
 describe('the sandbox is not the host', () => {
   it("#include of a host file reads the sandbox's file, never the host's", async () => {
@@ -353,7 +24,7 @@ describe('the sandbox is not the host', () => {
       const source = `#include "${hostFile}"
 int hello_world(void *ctx) { return 0; }
 `;
-      const outcome = await runProbe(sandbox, {
+      const outcome = await runProbe(sandbox(), {
         source,
         attach: [{ kind: 'kprobe', target: 'clone' }],
       });
@@ -363,7 +34,7 @@ int hello_world(void *ctx) { return 0; }
       expect(outcome.error?.log).toMatch(/file not found/);
 
       // /etc/hostname is the sandbox's: its content, `sandbox`, is what clang trips over.
-      const etc = await runProbe(sandbox, {
+      const etc = await runProbe(sandbox(), {
         source: `#include "/etc/hostname"\nint hello_world(void *ctx) { return 0; }\n`,
         attach: [{ kind: 'kprobe', target: 'clone' }],
       });
@@ -376,64 +47,8 @@ int hello_world(void *ctx) { return 0; }
   });
 
   it('commands run inside the guest, with no network device', async () => {
-    const result = await execInSandbox(sandbox.agent, 'cat /etc/hostname; ls /sys/class/net');
+    const result = await execInSandbox(sandbox().agent, 'cat /etc/hostname; ls /sys/class/net');
     expect(result.stdout).toBe('sandbox\nlo\n');
-    expect(sandbox.kernel).toMatch(/cloud-amd64$/);
-  });
-});
-
-describe('commands and the shell', () => {
-  it('kills a running command on request', async () => {
-    const abort = new AbortController();
-    const running = execInSandbox(sandbox.agent, 'echo started; sleep 100', {
-      onOutput: (_stream, text) => {
-        if (text.includes('started')) abort.abort();
-      },
-      signal: abort.signal,
-    });
-    const result = await running;
-    expect(result.signal).toBe('SIGKILL');
-    expect(result.stdout).toBe('started\n');
-  });
-
-  it('opens an interactive shell on a real TTY', async () => {
-    const output: string[] = [];
-    const off = sandbox.agent.onMessage((m) => {
-      if (m.type === 'shell-output' && m.id === 'sh1')
-        output.push(Buffer.from(m.data, 'base64').toString());
-    });
-    sandbox.agent.send({ type: 'shell-open', id: 'sh1', cols: 100, rows: 30 });
-    const input = (text: string) =>
-      sandbox.agent.send({
-        type: 'shell-input',
-        id: 'sh1',
-        data: Buffer.from(text).toString('base64'),
-      });
-    input('tty; stty size; echo done-$((6*7))\n');
-    const deadline = Date.now() + 20_000;
-    while (!output.join('').includes('done-42') && Date.now() < deadline) {
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-    const text = output.join('');
-    expect(text).toMatch(/\/dev\/pts\/\d+/);
-    expect(text).toContain('30 100');
-    expect(text).toContain('done-42');
-    const exited = sandbox.agent.waitFor('shell-exit', (m) => m.id === 'sh1', 10_000);
-    input('exit\n');
-    await exited;
-    off();
-  });
-
-  it('answers a malformed message with an error and keeps serving', async () => {
-    const error = sandbox.agent.waitFor('error', (m) => m.id === 'x1', 10_000);
-    // Valid for the host's types, but the shell it names does not exist.
-    sandbox.agent.send({ type: 'shell-input', id: 'x1', data: '' });
-    expect((await error).code).toBe('not-found');
-    const run = ProbeRun.start(sandbox.agent, {
-      source: HELLO_WORLD,
-      attach: [{ kind: 'kprobe', target: 'clone' }],
-    });
-    await run.attached;
-    await run.stop();
+    expect(sandbox().kernel).toMatch(/cloud-amd64$/);
   });
 });

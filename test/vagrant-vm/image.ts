@@ -13,7 +13,7 @@
  */
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { copyFile, mkdir, readdir, rename, rm, writeFile } from 'node:fs/promises';
+import { chmod, copyFile, mkdir, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { runTool } from '../../runner/image/build.js';
 import { debianSources } from '../../runner/image/recipe.js';
@@ -44,6 +44,7 @@ export const VM_RECIPE = Object.freeze({
 /** What Vagrant's rsync leaves out (the Vagrantfile's rsync__exclude, plus its own .vagrant/). */
 export const SYNC_EXCLUDES = ['.git/', 'node_modules/', 'dist/', 'test-results/', '.vagrant/'];
 export const REPO_LABEL = 'ebpf-lab-repo';
+export const TOOLS_LABEL = 'ebpf-lab-tools';
 const VAGRANT_UID = 1000;
 
 export interface VmImage {
@@ -208,7 +209,6 @@ function isAlive(pid: number): boolean {
  */
 export async function makeRepoDisk(dir: string): Promise<string> {
   const staging = join(dir, 'repo');
-  const disk = join(dir, 'repo.ext4');
   await mkdir(staging, { recursive: true });
   await runTool('rsync', [
     '--archive',
@@ -218,18 +218,38 @@ export async function makeRepoDisk(dir: string): Promise<string> {
     `${staging}/`,
   ]);
   await runTool('chown', ['-R', `${VAGRANT_UID}:${VAGRANT_UID}`, staging]);
-  const sizeMiB = Math.ceil(Number(await duBytes(staging)) / 1024 / 1024) * 2 + 32;
-  await runTool('mke2fs', [
-    '-q',
-    '-t',
-    'ext4',
-    '-L',
-    REPO_LABEL,
-    '-d',
-    staging,
-    disk,
-    `${sizeMiB}M`,
+  return diskFromFolder(staging, join(dir, 'repo.ext4'), REPO_LABEL);
+}
+
+/**
+ * The test tools disk (labelled `ebpf-lab-tools`) in `dir`: the test tooling as this host runs
+ * it, its Node.js binary and its node_modules (installed by `npm ci` from the same lockfile).
+ * The provisioned lab runs on Debian 12's Node.js 18, and there npm leaves out the packages that
+ * need 20, rolldown's native binding among them, without which vitest cannot start. Not part of
+ * what Vagrant gives the VM: only the contract step (local-contract.sh) mounts it. Writable:
+ * vitest keeps its cache in node_modules; the disk is thrown away with the run folder.
+ */
+export async function makeToolsDisk(dir: string): Promise<string> {
+  const staging = join(dir, 'tools');
+  await mkdir(staging, { recursive: true });
+  await copyFile(process.execPath, join(staging, 'node'));
+  await chmod(join(staging, 'node'), 0o755);
+  await runTool('rsync', [
+    '--archive',
+    // The editor (client bundle only) and the linter: the largest, and no test in the VM
+    // loads them.
+    '--exclude=/monaco-editor/',
+    '--exclude=/@biomejs/',
+    `${join(PACKAGE_ROOT, 'node_modules')}/`,
+    `${join(staging, 'node_modules')}/`,
   ]);
+  return diskFromFolder(staging, join(dir, 'tools.ext4'), TOOLS_LABEL);
+}
+
+/** An ext4 image of `staging` (twice its size plus slack), made without mounting; removes `staging`. */
+async function diskFromFolder(staging: string, disk: string, label: string): Promise<string> {
+  const sizeMiB = Math.ceil(Number(await duBytes(staging)) / 1024 / 1024) * 2 + 32;
+  await runTool('mke2fs', ['-q', '-t', 'ext4', '-L', label, '-d', staging, disk, `${sizeMiB}M`]);
   await rm(staging, { recursive: true, force: true });
   return disk;
 }

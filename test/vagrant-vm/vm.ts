@@ -1,9 +1,10 @@
 /**
  * Boots the Vagrant-equivalent test VM: qemu's microvm under software emulation (or KVM when
- * usable), the base image as a throw-away snapshot, the repository disk, user-mode networking
- * (apt and npm reach the network through this host) with the lab's port 3000 forwarded to
- * 127.0.0.1:`port`, and the serial console on qemu's stdio: everything the guest prints is kept
- * (and appended to `consoleLog`), and `type()` writes to the root shell on that console.
+ * usable), the base image as a throw-away snapshot, the repository and test tools disks,
+ * user-mode networking (apt and npm reach the network through this host) with the lab's port
+ * 3000 forwarded to 127.0.0.1:`port`, and the serial console on qemu's stdio: everything the
+ * guest prints is kept (and appended to `consoleLog`), and `type()` writes to the root shell on
+ * that console.
  *
  * qemu never outlives the test: it runs under `setpriv --pdeathsig KILL`, carries
  * `ebpf-lab-sandbox-vagrant-vm` in its argv (which `npm test`'s orphan check looks for), and is
@@ -15,7 +16,7 @@ import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
 import { chooseAccel } from '../../runner/sandbox/accel.js';
 import { hostTscKhz, SANDBOX_PROCESS_NAME } from '../../runner/sandbox/qemu.js';
-import { makeRepoDisk, type VmImage } from './image.js';
+import { makeRepoDisk, makeToolsDisk, type VmImage } from './image.js';
 
 export const VM_PROCESS_NAME = `${SANDBOX_PROCESS_NAME}-vagrant-vm`;
 
@@ -90,9 +91,9 @@ export class VagrantVm {
         rmSync(this.dir, { recursive: true, force: true });
         this.exitDetail = signal ? `qemu killed by ${signal}` : `qemu exited with code ${code}`;
         if (signal === 'SIGKILL' && !this.stopping) {
-          // Not by us: another `npm test` on this machine kills every `ebpf-lab-sandbox*` it
-          // did not start when it ends (its orphan check), or the kernel's OOM killer.
-          this.exitDetail += ' (not by this test: an orphan check of a concurrent `npm test`?)';
+          // Not by us (`npm test`'s orphan check kills only its own run's sandboxes, after the
+          // tests): the kernel's OOM killer, or a person.
+          this.exitDetail += ' (not by this test: the OOM killer? see dmesg)';
         }
         resolve(this.exitDetail);
       });
@@ -103,6 +104,7 @@ export class VagrantVm {
     removeDeadRuns(join(options.image.dir, '..'));
     const dir = mkdtempSync(join(options.image.dir, '..', `run-${process.pid}-`));
     const repoDisk = await makeRepoDisk(dir);
+    const toolsDisk = await makeToolsDisk(dir);
     const port = await freePort();
     const { accel } = chooseAccel();
     const tscKhz = hostTscKhz(readFileSync('/proc/cpuinfo', 'utf8'));
@@ -142,6 +144,10 @@ export class VagrantVm {
       `id=repo,file=${repoDisk},format=raw,if=none,readonly=on`,
       '-device',
       'virtio-blk-device,drive=repo',
+      '-drive',
+      `id=tools,file=${toolsDisk},format=raw,if=none`,
+      '-device',
+      'virtio-blk-device,drive=tools',
       '-netdev',
       `user,id=n0,hostfwd=tcp:127.0.0.1:${port}-:3000`,
       '-device',
@@ -213,6 +219,23 @@ export class VagrantVm {
       }
       await new Promise((resolve) => setTimeout(resolve, 200));
     }
+  }
+
+  /**
+   * Types `command` into the root shell on the console, its output piped through `cat` (no TTY,
+   * as Vagrant's SSH runs a provisioner), and waits for the `<marker> <code>` line the command
+   * prints when it ends. Returns that code and the console from the typing to the marker.
+   */
+  async runInConsole(
+    command: string,
+    marker: string,
+    timeoutMs: number,
+  ): Promise<{ code: number; output: string }> {
+    const from = this.console.length;
+    this.type('\r');
+    this.type(`${command} 2>&1 | cat\r`);
+    const exit = await this.waitForConsole(new RegExp(`${marker} (\\d+)`), timeoutMs, from);
+    return { code: Number(exit[1]), output: this.console.slice(from, exit.end) };
   }
 
   async stop(): Promise<void> {
