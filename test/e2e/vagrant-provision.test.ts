@@ -9,7 +9,7 @@
  * sandbox contract (test/e2e/local-sandbox.test.ts) runs against the `local` driver: the same
  * tests as the qemu driver's, where they apply.
  *
- * Slow under software emulation (apt, npm ci and tsc in the VM): 10 to 16 minutes; see
+ * Slow under software emulation (apt, npm ci and tsc in the VM): 11 to 17 minutes; see
  * test/vagrant-vm/README.md. The VM's console goes to test-results/vagrant-vm/console.log.
  */
 import { join } from 'node:path';
