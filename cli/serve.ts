@@ -18,7 +18,8 @@ Serves the web lab. Each learner (a browser) gets a sandbox VM while a tab is op
   --lessons DIR  the curriculum folder (default: the lessons/ that ships with ebpf-lab)
   --authoring    watch the lessons folder: an edited lesson reloads in open browser tabs
   --sandbox K    qemu (default): a microVM per learner; local: learners' probes run in this
-                 machine's kernel, for a disposable VM only (the Vagrant VM)
+                 machine's kernel, for a disposable VM only (the Vagrant VM); where it cannot
+                 work (not root, BPF refused, no BCC...), serve exits 3 saying why
 
 Environment: EBPF_LAB_HOST, EBPF_LAB_PORT, EBPF_LAB_LESSONS, EBPF_LAB_IDLE_TIMEOUT_MS,
 EBPF_LAB_MAX_SESSIONS, EBPF_LAB_WARM_SANDBOXES (flags win over the environment).`;
@@ -53,7 +54,9 @@ export async function serveCommand(args: string[]): Promise<number> {
       `warning: listening on ${config.host}, not 127.0.0.1: anyone who can reach this address can run code in sandboxes on this machine`,
     );
   }
-  const pool = new SandboxPool(sandboxDriver(values.sandbox), config.warmSandboxes);
+  const driver = sandboxDriver(values.sandbox);
+  driver.preflight?.();
+  const pool = new SandboxPool(driver, config.warmSandboxes);
   pool.fill();
   const lab = await startLabServer(config, pool, {
     authoring: values.authoring,

@@ -84,11 +84,15 @@ export function localSandboxProblems(): string[] {
 export class LocalSandboxDriver implements SandboxDriver {
   readonly name = 'local';
 
-  async start(options: SandboxStartOptions = {}): Promise<Sandbox> {
+  preflight(): void {
     const problems = localSandboxProblems();
     if (problems.length > 0) {
       throw new SandboxError(`The local sandbox cannot run here: ${problems.join('; ')}.`);
     }
+  }
+
+  async start(options: SandboxStartOptions = {}): Promise<Sandbox> {
+    this.preflight();
     options.onProgress?.('starting the local agent (no VM: for a disposable machine only)');
     return LocalSandbox.start(options);
   }

@@ -35,6 +35,11 @@ export interface SandboxStartOptions {
 export interface SandboxDriver {
   readonly name: string;
   start(options?: SandboxStartOptions): Promise<Sandbox>;
+  /**
+   * Throws a SandboxError, saying why, when no sandbox of this driver can start on this machine:
+   * `serve` checks it first, so a lab that cannot run a single probe does not start.
+   */
+  preflight?(): void;
 }
 
 /** The sandbox could not start, or died: never the learner's fault. */

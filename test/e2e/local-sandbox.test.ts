@@ -6,7 +6,9 @@
  */
 import { spawnSync } from 'node:child_process';
 import { release } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { PACKAGE_ROOT } from '../../runner/paths.js';
 import {
   CAN_LOAD_BPF_PY,
   cannotLoadBpf,
@@ -41,6 +43,18 @@ if (problems.length > 0) {
       await expect(started).rejects.toThrow(/The local sandbox cannot run here/);
       const message = await started.catch((error: Error) => error.message);
       for (const problem of problems) expect(message).toContain(problem);
+    });
+
+    it('keeps `ebpf-lab serve --sandbox local` from starting, with the reasons', () => {
+      const serve = spawnSync(
+        process.execPath,
+        [join(PACKAGE_ROOT, 'bin', 'ebpf-lab.js'), 'serve', '--sandbox', 'local', '--port', '0'],
+        { encoding: 'utf8', timeout: 60_000 },
+      );
+      expect(serve.status).toBe(3);
+      expect(serve.stdout).not.toContain('ebpf-lab ready');
+      expect(serve.stderr).toContain('ebpf-lab serve: The local sandbox cannot run here');
+      for (const problem of problems) expect(serve.stderr).toContain(problem);
     });
   });
 } else {
