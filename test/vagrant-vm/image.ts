@@ -246,10 +246,11 @@ export async function makeToolsDisk(dir: string): Promise<string> {
   return diskFromFolder(staging, join(dir, 'tools.ext4'), TOOLS_LABEL);
 }
 
-/** An ext4 image of `staging` (twice its size, plus slack) made without mounting; deletes `staging`. */
+/** An ext4 image of `staging` (twice its size, plus slack), made without mounting. */
 async function diskFromFolder(staging: string, disk: string, label: string): Promise<string> {
   const sizeMiB = Math.ceil(Number(await duBytes(staging)) / 1024 / 1024) * 2 + 32;
   await runTool('mke2fs', ['-q', '-t', 'ext4', '-L', label, '-d', staging, disk, `${sizeMiB}M`]);
+  // The disk holds it all now.
   await rm(staging, { recursive: true, force: true });
   return disk;
 }
