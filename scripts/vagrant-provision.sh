@@ -6,6 +6,7 @@
 # Fails loudly, naming what is missing, when the VM's kernel cannot run the lab.
 #
 # Usage (as root, inside the VM): EBPF_LAB_DIR=/opt/ebpf-lab scripts/vagrant-provision.sh
+#        scripts/vagrant-provision.sh --check   only check the kernel; install nothing
 set -euo pipefail
 
 app_dir="${EBPF_LAB_DIR:-/opt/ebpf-lab}"
@@ -15,8 +16,14 @@ kernel="$(uname -r)"
 step() { printf '\n==> %s\n' "$*"; }
 die() { printf 'ebpf-lab provisioning failed: %s\n' "$*" >&2; exit 1; }
 
+check_only=false
+case "${1:-}" in
+  --check) check_only=true ;;
+  "") ;;
+  *) die "unknown argument '$1' (usage: $0 [--check])" ;;
+esac
+
 [ "$(id -u)" -eq 0 ] || die "run as root (Vagrant's shell provisioner does)"
-[ -f "$app_dir/package.json" ] || die "no ebpf-lab checkout at $app_dir (EBPF_LAB_DIR)"
 
 step "checking the kernel ($kernel) can run eBPF probes"
 config="/boot/config-$kernel"
@@ -32,6 +39,11 @@ fi
 if [ "${#missing[@]}" -gt 0 ]; then
   die "the VM's kernel lacks: ${missing[*]}. Use a box with Debian's stock kernel (EBPF_LAB_BOX)."
 fi
+if "$check_only"; then
+  echo "this kernel can run the lab's probes (--check: nothing installed)"
+  exit 0
+fi
+[ -f "$app_dir/package.json" ] || die "no ebpf-lab checkout at $app_dir (EBPF_LAB_DIR)"
 
 step "installing packages (BCC, headers for $kernel, bpftool, bpftrace, Node.js)"
 export DEBIAN_FRONTEND=noninteractive

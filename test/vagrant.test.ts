@@ -1,7 +1,8 @@
 /**
  * The Vagrant set-up, as far as it can be checked without running a VM: the Vagrantfile is
- * valid for the libvirt provider (and for any provider, ignoring provider blocks), and the
- * provisioning script passes shellcheck.
+ * valid for the libvirt provider (and for any provider, ignoring provider blocks), the
+ * provisioning script passes shellcheck, and its kernel check names what a kernel lacks.
+ * (test/e2e/vagrant-provision.test.ts runs the script for real, in a VM.)
  */
 import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
@@ -41,6 +42,53 @@ describe('Vagrant', () => {
   it('passes shellcheck on the provisioning script', () => {
     const result = run('shellcheck', ['scripts/vagrant-provision.sh']);
     expect(result.output).toBe('');
+    expect(result.code).toBe(0);
+  });
+});
+
+describe("the provisioning script's kernel check (--check)", () => {
+  /**
+   * Runs `vagrant-provision.sh --check` in a private mount namespace where `/sys/kernel/btf` and
+   * `/boot` are empty tmpfs, after `setup` (shell) has put there the kernel it should see. This
+   * machine's own /sys and /boot are untouched.
+   */
+  function checkKernel(setup: string) {
+    return run('unshare', [
+      '--mount',
+      '--propagation',
+      'private',
+      'bash',
+      '-c',
+      'mount -t tmpfs none /sys/kernel/btf && mount -t tmpfs none /boot && ' +
+        `config=/boot/config-$(uname -r) && ${setup} && ` +
+        'exec bash scripts/vagrant-provision.sh --check',
+    ]);
+  }
+
+  it('fails loudly on a kernel without BTF and kprobes, naming each, installing nothing', () => {
+    const result = checkKernel(`printf 'CONFIG_BPF_SYSCALL=y\nCONFIG_BPF_EVENTS=y\n' > "$config"`);
+    expect(result.code).toBe(1);
+    expect(result.output).toContain(
+      "ebpf-lab provisioning failed: the VM's kernel lacks: BTF (/sys/kernel/btf/vmlinux, " +
+        'CONFIG_DEBUG_INFO_BTF) CONFIG_KPROBES CONFIG_KPROBE_EVENTS.',
+    );
+    expect(result.output).not.toContain('installing packages');
+  });
+
+  it('says when it cannot read the kernel config', () => {
+    const result = checkKernel('touch /sys/kernel/btf/vmlinux');
+    expect(result.code).toBe(1);
+    expect(result.output).toMatch(/lacks: the kernel config \(\/boot\/config-\S+\) to check/);
+  });
+
+  it('passes a kernel with BTF and kprobes', () => {
+    const result = checkKernel(
+      'touch /sys/kernel/btf/vmlinux && printf "%s=y\\n" CONFIG_BPF_SYSCALL CONFIG_KPROBES ' +
+        'CONFIG_KPROBE_EVENTS CONFIG_BPF_EVENTS > "$config"',
+    );
+    expect(result.output).toContain(
+      "this kernel can run the lab's probes (--check: nothing installed)",
+    );
     expect(result.code).toBe(0);
   });
 });
