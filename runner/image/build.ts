@@ -93,7 +93,7 @@ export async function buildImage(
   const report = (stage: string, detail?: string) =>
     options.onProgress?.({ stage, detail, elapsedMs: Date.now() - started });
   await mkdir(imagesDir(), { recursive: true });
-  await removeStalePartials();
+  await removeStalePartials(imagesDir());
 
   const rootHash = rootfsRecipeHash();
   if (options.force || !existsSync(join(rootfsDir(rootHash), 'manifest.json'))) {
@@ -280,16 +280,18 @@ async function extractKernel(bzImage: string, vmlinux: string) {
   }
 }
 
-async function removeStalePartials() {
-  for (const entry of await readdir(imagesDir())) {
+/** Removes the `*.partial-<pid>` folders in `dir` of builds whose process died. */
+export async function removeStalePartials(dir: string): Promise<void> {
+  for (const entry of await readdir(dir)) {
     const match = /\.partial-(\d+)$/.exec(entry);
-    if (match && !isAlive(Number(match[1]))) {
-      await rm(join(imagesDir(), entry), { recursive: true, force: true });
+    if (match && !isProcessAlive(Number(match[1]))) {
+      await rm(join(dir, entry), { recursive: true, force: true });
     }
   }
 }
 
-function isAlive(pid: number): boolean {
+/** Whether process `pid` exists (EPERM: it does, but belongs to another user). */
+export function isProcessAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;

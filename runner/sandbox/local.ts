@@ -14,6 +14,7 @@ import { LIMITS } from '../limits.js';
 import { GUEST_DIR } from '../paths.js';
 import { protocolDescription } from '../protocol/json-schema.js';
 import {
+  rejectOnAbort,
   type Sandbox,
   type SandboxDriver,
   SandboxError,
@@ -83,12 +84,16 @@ export function localSandboxProblems(): string[] {
 
 export class LocalSandboxDriver implements SandboxDriver {
   readonly name = 'local';
+  /** Set once the machine passed: the checks spawn Python twice, too slow for every start. */
+  private canRun = false;
 
   preflight(): void {
+    if (this.canRun) return;
     const problems = localSandboxProblems();
     if (problems.length > 0) {
       throw new SandboxError(`The local sandbox cannot run here: ${problems.join('; ')}.`);
     }
+    this.canRun = true;
   }
 
   async start(options: SandboxStartOptions = {}): Promise<Sandbox> {
@@ -147,9 +152,7 @@ class LocalSandbox implements Sandbox {
         reject(new SandboxError(`the local agent stopped: ${exit.detail}`)),
       );
     });
-    const aborted = new Promise<never>((_, reject) =>
-      options.signal?.addEventListener('abort', () => reject(new SandboxError('start cancelled'))),
-    );
+    const aborted = rejectOnAbort(options.signal, 'start cancelled');
     try {
       const ready = await Promise.race([
         sandbox.agent.handshake(LIMITS.kvmBootTimeoutMs.value),

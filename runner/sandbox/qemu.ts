@@ -6,7 +6,7 @@
  * kills it if this process dies, even by SIGKILL), killed on `process.exit`, and killed when
  * stopped or when its boot times out.
  */
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { type ChildProcess, type SpawnOptions, spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -16,6 +16,7 @@ import { findImage, type GuestImage } from '../image/build.js';
 import { LIMITS } from '../limits.js';
 import { type Accel, chooseAccel } from './accel.js';
 import {
+  rejectOnAbort,
   type Sandbox,
   type SandboxDriver,
   SandboxError,
@@ -105,6 +106,19 @@ process.on('exit', () => {
 
 const hasSetpriv = spawnSync('setpriv', ['--help'], { stdio: 'ignore' }).status === 0;
 
+/**
+ * Starts `qemu-system-x86_64 args` so that it never outlives this process: under `setpriv
+ * --pdeathsig KILL` when there is setpriv, and killed on `process.exit` until it exits.
+ */
+export function spawnQemu(args: string[], options: SpawnOptions): ChildProcess {
+  const child = hasSetpriv
+    ? spawn('setpriv', ['--pdeathsig', 'KILL', '--', 'qemu-system-x86_64', ...args], options)
+    : spawn('qemu-system-x86_64', args, options);
+  live.add(child);
+  child.on('exit', () => live.delete(child));
+  return child;
+}
+
 export interface QemuDriverOptions {
   image?: GuestImage;
   accel?: Accel;
@@ -168,7 +182,6 @@ class QemuSandbox implements Sandbox {
     private socket: Socket | undefined = undefined,
     private connection: AgentConnection | undefined = undefined,
   ) {
-    live.add(child);
     const onConsole = (chunk: Buffer) => {
       this.consoleTail = (this.consoleTail + chunk.toString('utf8')).slice(-CONSOLE_TAIL_BYTES);
     };
@@ -176,7 +189,6 @@ class QemuSandbox implements Sandbox {
     child.stderr?.on('data', onConsole);
     this.exited = new Promise((resolve) => {
       child.on('exit', (code, signal) => {
-        live.delete(child);
         rmSync(this.dir, { recursive: true, force: true });
         const how = signal ? `killed by ${signal}` : `exited with code ${code}`;
         const reason = this.stopping ? 'stopped' : 'crashed';
@@ -214,10 +226,7 @@ class QemuSandbox implements Sandbox {
     const dir = mkdtempSync(join(tmpdir(), 'ebpf-lab-sandbox-'));
     const agentSocket = join(dir, 'agent.sock');
     const args = qemuArgs({ ...config, agentSocket });
-    const [command, argv] = hasSetpriv
-      ? ['setpriv', ['--pdeathsig', 'KILL', '--', 'qemu-system-x86_64', ...args]]
-      : ['qemu-system-x86_64', args];
-    const child = spawn(command, argv as string[], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawnQemu(args, { stdio: ['ignore', 'pipe', 'pipe'] });
     const sandbox = new QemuSandbox(config.accel, child, dir);
     const spawnError = new Promise<never>((_, reject) =>
       child.on('error', (error) =>
@@ -227,9 +236,7 @@ class QemuSandbox implements Sandbox {
     const died = sandbox.exited.then((exit) => {
       throw new SandboxError(`the sandbox did not boot: ${exit.detail}\n${sandbox.consoleTail}`);
     });
-    const aborted = new Promise<never>((_, reject) =>
-      options.signal?.addEventListener('abort', () => reject(new SandboxError('boot cancelled'))),
-    );
+    const aborted = rejectOnAbort(options.signal, 'boot cancelled');
     let timer: NodeJS.Timeout | undefined;
     const timedOut = new Promise<never>((_, reject) => {
       timer = setTimeout(

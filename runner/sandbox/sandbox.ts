@@ -44,3 +44,10 @@ export interface SandboxDriver {
 
 /** The sandbox could not start, or died: never the learner's fault. */
 export class SandboxError extends Error {}
+
+/** Rejects with `SandboxError(message)` when `signal` aborts: a start raced against it stops. */
+export function rejectOnAbort(signal: AbortSignal | undefined, message: string): Promise<never> {
+  return new Promise((_, reject) =>
+    signal?.addEventListener('abort', () => reject(new SandboxError(message))),
+  );
+}

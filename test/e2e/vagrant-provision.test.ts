@@ -16,9 +16,9 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PACKAGE_ROOT } from '../../runner/paths.js';
 import { describeVmImage, getVmImage, type VmImage } from '../vagrant-vm/image.js';
-import { LabTab, learnerCookie, waitForHealthz } from '../vagrant-vm/lab-client.js';
 import { VagrantVm } from '../vagrant-vm/vm.js';
 import { HELLO_WORLD } from './helpers.js';
+import { LabTab, learnerCookie, waitForHealthz } from './lab-client.js';
 
 const MINUTE = 60_000;
 /** Power-on to the provisioning unit starting (systemd, DHCP). */

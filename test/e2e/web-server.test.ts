@@ -7,14 +7,13 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { WebSocket } from 'ws';
 import { resolveConfig } from '../../app/server/config.js';
 import { type LabServer, startLabServer } from '../../app/server/server.js';
-import type { ServerMessage } from '../../app/shared/protocol.js';
 import { PACKAGE_ROOT } from '../../runner/paths.js';
 import { SandboxPool } from '../../runner/sandbox/pool.js';
 import { QemuSandboxDriver } from '../../runner/sandbox/qemu.js';
 import { HELLO_WORLD } from './helpers.js';
+import { LabTab } from './lab-client.js';
 
 const FIXTURE_COURSE = join(PACKAGE_ROOT, 'test', 'fixtures', 'course');
 
@@ -40,64 +39,8 @@ afterAll(async () => {
   rmSync(dataDir, { recursive: true, force: true });
 });
 
-class Tab {
-  readonly messages: ServerMessage[] = [];
-  trace = '';
-  shell = '';
-  private constructor(readonly socket: WebSocket) {
-    socket.on('message', (data) => {
-      const message = JSON.parse(String(data)) as ServerMessage;
-      this.messages.push(message);
-      if (message.type === 'trace') {
-        this.trace += message.data;
-        this.ack('trace', message.data.length);
-      }
-      if (message.type === 'shell-output') {
-        this.shell += message.data;
-        this.ack('shell', message.data.length);
-      }
-    });
-  }
-
-  static open(headers: Record<string, string> = {}): Promise<Tab> {
-    const origin = lab.url;
-    const socket = new WebSocket(`${lab.url.replace('http', 'ws')}/ws`, {
-      headers: { cookie, origin, ...headers },
-    });
-    return new Promise((resolve, reject) => {
-      socket.once('open', () => resolve(new Tab(socket)));
-      socket.once('unexpected-response', (_req, res) =>
-        reject(new Error(`HTTP ${res.statusCode}`)),
-      );
-      socket.once('error', reject);
-    });
-  }
-
-  send(message: unknown): void {
-    this.socket.send(typeof message === 'string' ? message : JSON.stringify(message));
-  }
-
-  ack(stream: 'trace' | 'shell', bytes: number): void {
-    this.send({ type: 'ack', stream, bytes });
-  }
-
-  async waitFor(predicate: () => boolean, what: string, timeoutMs = 120_000): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    while (!predicate()) {
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-  }
-
-  status(): string {
-    const last = this.messages.filter((m) => m.type === 'status').at(-1);
-    return last?.type === 'status' ? `${last.phase}: ${last.text}` : '';
-  }
-
-  close(): void {
-    this.socket.close();
-  }
-}
+/** A tab of this learner (the cookie); `headers` add to or replace what it sends. */
+const openTab = (headers: Record<string, string> = {}) => LabTab.open(lab.url, cookie, headers);
 
 describe('the web lab server', () => {
   it('serves the course and the hello world lesson', async () => {
@@ -122,11 +65,11 @@ describe('the web lab server', () => {
   });
 
   it('refuses a WebSocket from another origin', async () => {
-    await expect(Tab.open({ origin: 'http://evil.example' })).rejects.toThrow('HTTP 403');
+    await expect(openTab({ origin: 'http://evil.example' })).rejects.toThrow('HTTP 403');
   });
 
   it('runs the probe, and `ls` typed in the shell makes Hello World appear', async () => {
-    const tab = await Tab.open();
+    const tab = await openTab();
     await tab.waitFor(() => tab.status().startsWith('ready'), 'the sandbox to start');
     tab.send({ type: 'shell-resize', cols: 100, rows: 30 });
     tab.send({ type: 'run', source: HELLO_WORLD, attach: [{ kind: 'kprobe', target: 'clone' }] });
@@ -149,7 +92,7 @@ describe('the web lab server', () => {
     expect(tab.trace).toBe(before);
 
     // A second tab of the same learner shares the sandbox and sees the shell's recent output.
-    const second = await Tab.open();
+    const second = await openTab();
     await second.waitFor(() => second.shell.includes('boot'), 'the shell replay');
     expect(lab.registry.size).toBe(1);
     second.close();
@@ -157,7 +100,7 @@ describe('the web lab server', () => {
   });
 
   it('answers malformed, unknown and oversized messages with errors and keeps serving', async () => {
-    const tab = await Tab.open();
+    const tab = await openTab();
     const errors = () => tab.messages.filter((m) => m.type === 'error');
     tab.send('not json');
     tab.send({ type: 'launch-missiles' });
@@ -185,7 +128,7 @@ describe('the web lab server', () => {
     const starter = Object.fromEntries(
       lesson.files.map((f: { name: string; starter: string }) => [f.name, f.starter]),
     );
-    const tab = await Tab.open();
+    const tab = await openTab();
     await tab.waitFor(() => tab.messages.some((m) => m.type === 'hello'), 'the hello');
     const results = () =>
       tab.messages.flatMap((m) =>
@@ -218,7 +161,7 @@ describe('the web lab server', () => {
       await fetch(`${lab.url}/api/lessons/02-verifier`, { headers: { cookie } })
     ).json();
     const { name, starter: rejected, solution: fixed } = lesson.files[0];
-    const tab = await Tab.open();
+    const tab = await openTab();
     await tab.waitFor(() => tab.status().startsWith('ready'), 'the sandbox to start');
     const since = (from: number) => tab.messages.slice(from);
     const run = async (source: string, lessonId: string) => {

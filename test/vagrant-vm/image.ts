@@ -15,7 +15,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { chmod, copyFile, mkdir, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { runTool } from '../../runner/image/build.js';
+import { removeStalePartials, runTool } from '../../runner/image/build.js';
 import { debianSources } from '../../runner/image/recipe.js';
 import { cacheRoot, PACKAGE_ROOT } from '../../runner/paths.js';
 
@@ -182,24 +182,11 @@ async function buildVmImage(report: Report): Promise<void> {
 
 /** Removes interrupted builds of dead processes and base images of other recipes. */
 async function removeStale(keepHash: string): Promise<void> {
+  await removeStalePartials(vmCacheDir());
   for (const entry of await readdir(vmCacheDir())) {
-    const partial = /\.partial-(\d+)$/.exec(entry);
-    if (partial) {
-      if (!isAlive(Number(partial[1]))) {
-        await rm(join(vmCacheDir(), entry), { recursive: true, force: true });
-      }
-    } else if (/^base-[0-9a-f]+$/.test(entry) && entry !== `base-${keepHash}`) {
+    if (/^base-[0-9a-f]+$/.test(entry) && entry !== `base-${keepHash}`) {
       await rm(join(vmCacheDir(), entry), { recursive: true, force: true });
     }
-  }
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 

@@ -6,24 +6,20 @@
  * guest prints is kept (and appended to `consoleLog`), and `type()` writes to the root shell on
  * that console.
  *
- * qemu never outlives the test: it runs under `setpriv --pdeathsig KILL`, carries
- * `ebpf-lab-sandbox-vagrant-vm` in its argv (which `npm test`'s orphan check looks for), and is
- * killed by `stop()` and on process exit.
+ * qemu never outlives the test: it is started like a sandbox's (`spawnQemu`: under `setpriv
+ * --pdeathsig KILL`, killed on process exit), carries `ebpf-lab-sandbox-vagrant-vm` in its argv
+ * (which `npm test`'s orphan check looks for), and is killed by `stop()`.
  */
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { appendFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
+import { isProcessAlive } from '../../runner/image/build.js';
 import { chooseAccel } from '../../runner/sandbox/accel.js';
-import { hostTscKhz, SANDBOX_PROCESS_NAME } from '../../runner/sandbox/qemu.js';
+import { hostTscKhz, SANDBOX_PROCESS_NAME, spawnQemu } from '../../runner/sandbox/qemu.js';
 import { makeRepoDisk, makeToolsDisk, type VmImage } from './image.js';
 
 export const VM_PROCESS_NAME = `${SANDBOX_PROCESS_NAME}-vagrant-vm`;
-
-const live = new Set<ChildProcess>();
-process.on('exit', () => {
-  for (const child of live) child.kill('SIGKILL');
-});
 
 export interface VmOptions {
   image: VmImage;
@@ -53,14 +49,8 @@ export function freePort(): Promise<number> {
 function removeDeadRuns(cacheDir: string): void {
   for (const entry of readdirSync(cacheDir)) {
     const pid = Number(/^run-(\d+)-/.exec(entry)?.[1]);
-    if (!pid) continue;
-    try {
-      process.kill(pid, 0);
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ESRCH') {
-        rmSync(join(cacheDir, entry), { recursive: true, force: true });
-      }
-    }
+    if (pid && !isProcessAlive(pid))
+      rmSync(join(cacheDir, entry), { recursive: true, force: true });
   }
 }
 
@@ -77,7 +67,6 @@ export class VagrantVm {
     readonly accel: string,
     private readonly consoleLog: string | undefined,
   ) {
-    live.add(child);
     const onData = (chunk: Buffer) => {
       const text = chunk.toString('utf8');
       this.console += text;
@@ -87,7 +76,6 @@ export class VagrantVm {
     child.stderr?.on('data', onData);
     this.exited = new Promise((resolve) => {
       child.on('exit', (code, signal) => {
-        live.delete(child);
         rmSync(this.dir, { recursive: true, force: true });
         this.exitDetail = signal ? `qemu killed by ${signal}` : `qemu exited with code ${code}`;
         if (signal === 'SIGKILL' && !this.stopping) {
@@ -162,10 +150,6 @@ export class VagrantVm {
       'none',
       '-no-reboot',
     ];
-    const hasSetpriv = spawnSync('setpriv', ['--help'], { stdio: 'ignore' }).status === 0;
-    const [command, argv] = hasSetpriv
-      ? ['setpriv', ['--pdeathsig', 'KILL', '--', 'qemu-system-x86_64', ...args]]
-      : ['qemu-system-x86_64', args];
     if (options.consoleLog) {
       mkdirSync(dirname(options.consoleLog), { recursive: true });
       appendFileSync(
@@ -174,7 +158,7 @@ export class VagrantVm {
       );
     }
     // qemu's temporary snapshot overlay goes to TMPDIR: keep it next to the cached image.
-    const child = spawn(command, argv as string[], {
+    const child = spawnQemu(args, {
       stdio: ['pipe', 'pipe', 'pipe'],
       env: { ...process.env, TMPDIR: dir },
     });

@@ -1,7 +1,7 @@
 /**
- * A browser tab of the lab, reduced to its WebSocket (the way test/e2e/web-server.test.ts drives
- * the lab): a learner cookie from /api/course, the page's own Origin, trace and shell output
- * acknowledged as the client does.
+ * A browser tab of the lab, reduced to its WebSocket: a learner cookie from /api/course, the
+ * page's own Origin, trace and shell output acknowledged as the client does. The web server
+ * test drives a local lab with it, the Vagrant VM test the lab in the VM.
  */
 import { WebSocket } from 'ws';
 import type { ServerMessage } from '../../app/shared/protocol.js';
@@ -39,9 +39,14 @@ export class LabTab {
     socket.on('error', () => {});
   }
 
-  static open(baseUrl: string, cookie: string): Promise<LabTab> {
+  /** `headers` add to or replace the cookie and Origin a tab of `baseUrl` sends. */
+  static open(
+    baseUrl: string,
+    cookie: string,
+    headers: Record<string, string> = {},
+  ): Promise<LabTab> {
     const socket = new WebSocket(`${baseUrl.replace('http', 'ws')}/ws`, {
-      headers: { cookie, origin: baseUrl },
+      headers: { cookie, origin: baseUrl, ...headers },
       handshakeTimeout: 30_000,
     });
     return new Promise((resolve, reject) => {
@@ -53,8 +58,10 @@ export class LabTab {
     });
   }
 
+  /** Sends `message` as JSON; a string goes as it is (to test malformed frames). */
   send(message: unknown): void {
-    if (this.socket.readyState === WebSocket.OPEN) this.socket.send(JSON.stringify(message));
+    if (this.socket.readyState !== WebSocket.OPEN) return;
+    this.socket.send(typeof message === 'string' ? message : JSON.stringify(message));
   }
 
   status(): string {
@@ -62,7 +69,7 @@ export class LabTab {
     return last?.type === 'status' ? `${last.phase}: ${last.text}` : '';
   }
 
-  async waitFor(predicate: () => boolean, what: string, timeoutMs: number): Promise<void> {
+  async waitFor(predicate: () => boolean, what: string, timeoutMs = 120_000): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     while (!predicate()) {
       if (Date.now() > deadline) {
