@@ -4,7 +4,7 @@
  * and the JIT-compiled machine code. Collapsible, since it is for the curious; the choice is kept.
  */
 import type { BytecodeInstruction, BytecodeProgram, ServerMessageOf } from '../shared/protocol.js';
-import { button, h, replaceChildren } from './dom.js';
+import { button, h, pane, replaceChildren } from './dom.js';
 import { local } from './storage.js';
 
 const OPEN_KEY = 'ebpf-lab:bytecode-open';
@@ -51,17 +51,10 @@ export class BytecodeView {
         'aria-controls': 'bytecode-body',
       },
     );
-    this.element = h(
-      'section',
-      { class: 'pane bytecode-pane', role: 'region', 'aria-label': 'Bytecode' },
-      h(
-        'div',
-        { class: 'pane-toolbar' },
-        h('h2', { class: 'pane-title' }, 'Bytecode'),
-        this.summary,
-        h('div', { class: 'toolbar-spacer' }),
-        this.toggle,
-      ),
+    this.element = pane(
+      'Bytecode',
+      'bytecode-pane',
+      [this.summary, h('div', { class: 'toolbar-spacer' }), this.toggle],
       this.body,
     );
     this.setOpen(local.get(OPEN_KEY) === 'true');

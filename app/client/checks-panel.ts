@@ -6,7 +6,7 @@
  */
 import type { CheckResult } from '../shared/protocol.js';
 import type { LessonLink } from './api.js';
-import { button, h, replaceChildren } from './dom.js';
+import { button, h, pane, replaceChildren } from './dom.js';
 
 const STATUS_ICONS: Record<CheckResult['status'], string> = {
   // Running is a CSS spinner: no glyph.
@@ -65,16 +65,13 @@ export class ChecksPanel {
     // Polite: the outcome is announced once the checks are done, without stealing focus.
     this.summary = h('span', { class: 'checks-summary-text', 'aria-live': 'polite' });
     this.next = h('span', { class: 'checks-next' });
-    this.element = h(
-      'section',
-      { class: 'pane checks-pane', role: 'region', 'aria-label': 'Checks' },
-      h(
-        'div',
-        { class: 'pane-toolbar' },
-        h('h2', { class: 'pane-title' }, 'Checks'),
+    this.element = pane(
+      'Checks',
+      'checks-pane',
+      [
         h('div', { class: 'toolbar-spacer' }),
         button('Hide', () => this.hide(), { class: 'small', title: 'Hide the checks' }),
-      ),
+      ],
       h(
         'div',
         { class: 'checks-body' },

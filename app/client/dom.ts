@@ -29,6 +29,24 @@ export function append(parent: Node, ...children: Child[]): void {
   }
 }
 
+/**
+ * A pane of the lesson page: a region named `title` (for screen readers and tests), a toolbar
+ * with the title as its heading followed by `tools`, then `body`.
+ */
+export function pane(
+  title: string,
+  className: string,
+  tools: Child[],
+  ...body: Child[]
+): HTMLElement {
+  return h(
+    'section',
+    { class: `pane ${className}`, role: 'region', 'aria-label': title },
+    h('div', { class: 'pane-toolbar' }, h('h2', { class: 'pane-title' }, title), ...tools),
+    ...body,
+  );
+}
+
 /** A `<button type="button">` (never a form submit) calling `onClick`. */
 export function button(
   label: Child,

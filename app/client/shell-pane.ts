@@ -7,7 +7,7 @@
  */
 import type { Terminal } from '@xterm/xterm';
 import type { ClientMessage } from '../shared/protocol.js';
-import { h } from './dom.js';
+import { h, pane } from './dom.js';
 import type { AckBatcher } from './flow-control.js';
 import { createTerminal, dimLines, keepFitted, type TerminalView, viewOf } from './terminals.js';
 
@@ -33,15 +33,10 @@ export class ShellPane {
     this.term = createTerminal({ cursorBlink: true });
     this.view = viewOf(this.term);
     this.screen = h('div', { class: 'terminal-screen' });
-    this.element = h(
-      'section',
-      { class: 'pane terminal-pane shell-pane', role: 'region', 'aria-label': 'Sandbox shell' },
-      h(
-        'div',
-        { class: 'pane-toolbar' },
-        h('h2', { class: 'pane-title' }, 'Sandbox shell'),
-        h('span', { class: 'pane-hint' }, 'Ctrl+Shift+C / Ctrl+Shift+V to copy and paste'),
-      ),
+    this.element = pane(
+      'Sandbox shell',
+      'terminal-pane shell-pane',
+      [h('span', { class: 'pane-hint' }, 'Ctrl+Shift+C / Ctrl+Shift+V to copy and paste')],
       h('div', { class: 'terminal-frame' }, this.screen),
     );
   }

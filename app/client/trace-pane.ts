@@ -6,7 +6,7 @@
  */
 import { SearchAddon } from '@xterm/addon-search';
 import type { Terminal } from '@xterm/xterm';
-import { button, h } from './dom.js';
+import { button, h, pane } from './dom.js';
 import type { AckBatcher } from './flow-control.js';
 import { createTerminal, dimLines, keepFitted, type TerminalView, viewOf } from './terminals.js';
 
@@ -61,13 +61,10 @@ export class TracePane {
       button('Jump to latest', () => this.jumpToLatest(), { class: 'small' }),
     );
 
-    this.element = h(
-      'section',
-      { class: 'pane terminal-pane trace-pane', role: 'region', 'aria-label': 'Trace output' },
-      h(
-        'div',
-        { class: 'pane-toolbar' },
-        h('h2', { class: 'pane-title' }, 'Trace output'),
+    this.element = pane(
+      'Trace output',
+      'terminal-pane trace-pane',
+      [
         h(
           'div',
           { class: 'toolbar-group search-group' },
@@ -85,7 +82,7 @@ export class TracePane {
           }),
         ),
         button('Clear', () => this.clear(), { class: 'small', title: 'Clear the trace output' }),
-      ),
+      ],
       h('div', { class: 'terminal-frame' }, this.screen, this.scrollPrompt),
     );
 
