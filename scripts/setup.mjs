@@ -33,9 +33,10 @@ export const SYSTEM_PACKAGES = [
 
 /**
  * Only `npm test` needs these: the browser tests drive Debian's Chromium; the Vagrant tests
- * validate the Vagrantfile (with the libvirt provider) and shellcheck the provisioning script.
+ * validate the Vagrantfile (with the libvirt provider), shellcheck the provisioning script, and
+ * copy the repository and test tools onto the Vagrant-equivalent VM's disks with rsync.
  */
-export const TEST_PACKAGES = ['chromium', 'vagrant', 'vagrant-libvirt', 'shellcheck'];
+export const TEST_PACKAGES = ['chromium', 'vagrant', 'vagrant-libvirt', 'shellcheck', 'rsync'];
 
 const APT_INSTALL_ARGS = ['install', '-y', '--no-install-recommends'];
 
