@@ -18,6 +18,7 @@ LSM_PROBE(file_open, struct file *file)
 
     int verdict = 0;  // 0: let the open happen
     // TODO: refuse the open instead: set verdict to -EPERM ("Operation not permitted").
+
     bpf_trace_printk("%s: verdict %d", name, verdict);
     return verdict;
 }
