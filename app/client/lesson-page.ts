@@ -25,6 +25,14 @@ import { TracePane } from './trace-pane.js';
 const RUN_ANSWER_TIMEOUT_MS = 5000;
 /** A verifier log can be long; the end is where the complaint is. */
 const MAX_LOG_LINES = 300;
+/** How Trace output's `── stopped… ──` note says why a run stopped, by the server's reason. */
+const STOP_REASONS: Readonly<Record<string, string>> = {
+  requested: '',
+  checks: ' for the checks',
+  limit: ': a limit was reached',
+  timeout: ': the run time limit was reached',
+  error: ' after an error',
+};
 const DEFAULT_SOURCE_LIMIT = 64 * 1024;
 
 const BUSY_PHASES: ReadonlySet<Phase> = new Set(['starting', 'compiling', 'loading']);
@@ -486,8 +494,8 @@ class LessonPage {
     // The server's status line says why it stopped (and keeps an error's message): don't
     // overwrite it here.
     if (this.phase !== 'error') this.phase = 'stopped';
-    const summary = `${message.reason} · ${plural(message.lines, 'trace line')}`;
-    this.trace.note(`── stopped: ${summary} ──`);
+    const why = STOP_REASONS[message.reason] ?? `: ${message.reason}`;
+    this.trace.note(`── stopped${why} · ${plural(message.lines, 'trace line')} ──`);
     this.updateControls();
   }
 

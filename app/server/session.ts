@@ -71,6 +71,8 @@ export class LearnerSession {
   private readonly history = new Map<string, RunOutcome[]>();
   private runLessonId = '';
   private checking = false;
+  /** Set while Check stops the learner's run, so the stop is reported as the checks' doing. */
+  private stoppingForChecks = false;
   private preparing = false;
   private disposed = false;
 
@@ -340,7 +342,11 @@ export class LearnerSession {
         break;
       }
       case 'stopped':
-        this.broadcast({ type: 'stopped', reason: event.reason, lines: this.runLines });
+        this.broadcast({
+          type: 'stopped',
+          reason: this.stoppingForChecks ? 'checks' : event.reason,
+          lines: this.runLines,
+        });
         if (!run.error) {
           this.setStatus(
             'stopped',
@@ -404,7 +410,12 @@ export class LearnerSession {
     this.checking = true;
     try {
       const sandbox = await this.ensureSandbox();
-      await this.stopRun();
+      this.stoppingForChecks = true;
+      try {
+        await this.stopRun();
+      } finally {
+        this.stoppingForChecks = false;
+      }
       this.setStatus('compiling', `Checking ${lesson.meta.title}…`);
       const starters = Object.fromEntries(lesson.files.map((f) => [f.name, f.starter]));
       const results = await runChecks({

@@ -140,6 +140,7 @@ export type ServerMessage =
       verifier?: VerifierExplanation;
       log: string;
     }
+  /** `reason`: the run's own (`requested`, `limit`, ...), or `checks` when Check stopped it. */
   | { type: 'stopped'; reason: string; lines: number }
   | { type: 'bytecode'; programs: BytecodeProgram[]; error?: string }
   /** Check results arrive one by one (`running` first), then `check-done`. */
