@@ -19,7 +19,8 @@ export const LESSONS_USAGE = `Usage: ebpf-lab lessons check [DIR] [--no-run]
        ebpf-lab lessons new NAME [--dir DIR]
 
   check   Validate every lesson in DIR (default: the lessons/ folder): front matter, the
-          files checks refer to, solutions that differ from their starters, links and images;
+          files checks refer to, solutions that differ from their starters, todo= snippets
+          that give the solution, links and images;
           then run every solution's checks in a real sandbox. Prints pass or fail per lesson
           with reasons and times; exits 1 if any lesson fails.
           --no-run   validate only, without a sandbox

@@ -1,15 +1,17 @@
 /**
  * Authoring mistakes caught before a learner meets them, without a sandbox: the front matter
  * (by the schema, in load.ts), the files checks refer to, solutions that change nothing,
- * regular expressions that do not compile, and links and images that lead nowhere. Each
+ * regular expressions that do not compile, links and images that lead nowhere, and code the
+ * text says to type that would not give the solution (snippets.ts). Each
  * problem names the file and the field or line.
  */
 import { existsSync } from 'node:fs';
-import { readdir } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { LessonError, loadLesson } from './load.js';
 import { headingId } from './render.js';
 import type { Lesson } from './schema.js';
+import { snippetProblems } from './snippets.js';
 
 export interface LessonReport {
   id: string;
@@ -120,6 +122,9 @@ async function lessonProblems(
       );
     }
   }
+
+  // The whole file, so that problems name lesson.md's own line numbers.
+  problems.push(...snippetProblems(md, await readFile(md, 'utf8'), lesson.files));
 
   const prose = lesson.markdown.replace(FENCE, '');
   for (const [, target = ''] of prose.matchAll(LINK)) {
