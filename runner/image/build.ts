@@ -17,6 +17,7 @@ import {
   rename,
   rm,
   stat,
+  utimes,
   writeFile,
 } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -73,6 +74,7 @@ export async function findImage(): Promise<GuestImage | undefined> {
   const initHash = initramfsRecipeHash(rootHash);
   const initramfs = initramfsPath(initHash);
   if (!existsSync(join(dir, 'manifest.json')) || !existsSync(initramfs)) return undefined;
+  await markUsed([dir, initramfs]);
   const manifest = JSON.parse(await readFile(join(dir, 'manifest.json'), 'utf8')) as RootfsManifest;
   return {
     kernel: join(dir, 'vmlinux'),
@@ -110,22 +112,36 @@ export async function buildImage(
   const image = await findImage();
   if (!image) throw new ImageBuildError('the image build finished but the image is incomplete');
   const pruned = await pruneOtherImages([rootfsDir(rootHash), initramfsPath(initHash)]);
-  if (pruned > 0) report('cache', `removed ${pruned} image part(s) of older recipes`);
+  if (pruned > 0) {
+    report('cache', `removed ${pruned} image part(s) of other recipes, unused for 7 days`);
+  }
   report('done', image.id);
   return image;
 }
 
+/** An image part nobody has used for this long is pruned by the next build. */
+export const PRUNE_UNUSED_MS = 7 * 86_400_000;
+
+/** Records that an image part is in use (its mtime), so a build elsewhere does not prune it. */
+async function markUsed(paths: string[]): Promise<void> {
+  const now = new Date();
+  await Promise.all(paths.map((path) => utimes(path, now, now).catch(() => undefined)));
+}
+
 /**
- * Removes images built from other recipes: a root file system is about 850 MB, and every
- * recipe change would otherwise leave one behind. A sandbox still running from a removed image
- * keeps working (its qemu holds the files open).
+ * Removes images built from other recipes that nobody has used for PRUNE_UNUSED_MS: a root
+ * file system is about 1 GB, and every recipe change would otherwise leave one behind. Only
+ * unused ones go, because one cache serves every checkout on the machine: two work trees on
+ * different recipes (or a test run beside a build) must not delete each other's image.
  */
-async function pruneOtherImages(keep: string[]): Promise<number> {
+export async function pruneOtherImages(keep: string[], now = Date.now()): Promise<number> {
   let removed = 0;
   for (const entry of await readdir(imagesDir())) {
     const path = join(imagesDir(), entry);
     if (keep.includes(path) || entry.includes('.partial-')) continue;
     if (!/^(rootfs-[0-9a-f]+|initramfs-[0-9a-f]+\.cpio)$/.test(entry)) continue;
+    const lastUsed = (await stat(path)).mtimeMs;
+    if (now - lastUsed < PRUNE_UNUSED_MS) continue;
     await rm(path, { recursive: true, force: true });
     removed++;
   }
