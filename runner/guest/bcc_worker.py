@@ -263,15 +263,55 @@ class ActiveRun:
         self.reader = None
 
 
+# The kernel program type each attach needs. BCC loads a function once per module, for the type
+# of its first attach, and hands that fd to every later attach: a function loaded as a
+# tracepoint program cannot be attached as a kprobe (the kernel answers EINVAL).
+PROG_TYPE_BY_KIND = {'kprobe': BPF.KPROBE, 'kretprobe': BPF.KPROBE, 'tracepoint': BPF.TRACEPOINT}
+PROG_TYPE_BY_PREFIX = {'kprobe': BPF.KPROBE, 'kretprobe': BPF.KPROBE,
+                       'tracepoint': BPF.TRACEPOINT,
+                       'raw_tracepoint': BPF.RAW_TRACEPOINT,
+                       'kfunc': getattr(BPF, 'TRACING', None),
+                       'kretfunc': getattr(BPF, 'TRACING', None),
+                       'lsm': getattr(BPF, 'LSM', None)}
+
+
+def auto_attach_type(name):
+    """The program type BCC's auto-attach loads a `kprobe__...`-style function as."""
+    prefix, sep, _ = name.partition('__')
+    return PROG_TYPE_BY_PREFIX.get(prefix) if sep else None
+
+
 class Program:
     """A compiled and loaded BCC module, and what clang printed for it (its warnings).
 
-    Only map-free programs are reusable: a map's contents would carry over into the next run."""
+    Only map-free programs are reusable: a map's contents would carry over into the next run.
+    The module is compiled once per source; each function is loaded into the kernel per
+    program type, so one source attaches as any kind after any other."""
 
     def __init__(self, bpf, compiler_log):
         self.bpf = bpf
         self.compiler_log = compiler_log
         self.reusable = lib.bpf_num_tables(bpf.module) == 0
+        # Function name -> the program type its loaded fd in bpf.funcs has.
+        self.loaded_types = {}
+
+    def load_as(self, name, prog_type):
+        """Makes BCC's next load of `name` give a program of `prog_type`: an fd loaded as
+        another type is closed (nothing uses it: every run detaches all first)."""
+        key = name.encode()
+        fn = self.bpf.funcs.get(key)
+        if fn is not None and self.loaded_types.get(name, auto_attach_type(name)) != prog_type:
+            os.close(fn.fd)
+            del self.bpf.funcs[key]
+        self.loaded_types[name] = prog_type
+
+    def auto_attach(self):
+        """Attaches the `kprobe__...`-style functions as BCC does, each loaded as its own type."""
+        for name in function_names(self.bpf):
+            prog_type = auto_attach_type(name)
+            if prog_type is not None:
+                self.load_as(name, prog_type)
+        self.bpf._trace_autoload()
 
 
 class Worker:
@@ -301,7 +341,7 @@ class Worker:
                 self.cache.move_to_end(key)
                 if auto_attach:
                     with captured_stderr(log):
-                        program.bpf._trace_autoload()
+                        program.auto_attach()
                 return program, True
             with captured_stderr(log):
                 program = Program(BPF(text=source), '')  # compiles and auto-attaches
@@ -400,6 +440,7 @@ class Worker:
             if fn not in names:
                 raise RunFailure('attach', f'No function named "{fn}" in the source '
                                  f'(functions: {", ".join(names) or "none"}).')
+            program.load_as(fn, PROG_TYPE_BY_KIND[spec['kind']])
             probes.append(self.attach(b, spec, fn, log))
         for name in names:
             if name.startswith(AUTO_ATTACH_PREFIXES):

@@ -14,6 +14,7 @@ import { dumpPrograms } from '../../runner/probe/bytecode.js';
 import { prepareProbe } from '../../runner/probe/prepare.js';
 import { ProbeRun } from '../../runner/probe/probe-run.js';
 import { execInSandbox } from '../../runner/sandbox/exec.js';
+import type { AttachSpec } from '../../runner/protocol/messages.js';
 import type { Sandbox } from '../../runner/sandbox/sandbox.js';
 import { HELLO_WORLD, runProbe } from './helpers.js';
 
@@ -146,6 +147,90 @@ int kprobe__do_sys_openat2(struct pt_regs *ctx) {
       const kprobes = await execInSandbox(sandbox.agent, 'cat /sys/kernel/debug/kprobes/list');
       expect(kprobes.stdout).not.toContain('sys_clone');
     });
+  });
+
+  describe('one source, any attach kind after any other (issue 9)', () => {
+    // Lesson 8's handler: one function, attached wherever "Attach to" says. A program loaded
+    // for one program type (tracepoint) cannot be attached as another (kprobe), so each kind
+    // must get a program of its own type, whatever ran before and in whatever order.
+    const handler = (tag: string) => `// ${tag}
+int show_process(void *ctx) {
+    char comm[16] = "?";
+    bpf_get_current_comm(&comm, sizeof(comm));
+    bpf_trace_printk("seen %s\\n", comm);
+    return 0;
+}
+`;
+    const kinds: Record<string, AttachSpec> = {
+      tracepoint: { kind: 'tracepoint', target: 'sched:sched_process_exec' },
+      kprobe: { kind: 'kprobe', target: 'execve' },
+      kretprobe: { kind: 'kretprobe', target: 'openat' },
+      syscallTracepoint: { kind: 'tracepoint', target: 'syscalls:sys_enter_execve' },
+      clone: { kind: 'kprobe', target: 'clone' },
+    };
+    const orders = [
+      ['tracepoint', 'kprobe', 'tracepoint', 'kretprobe', 'kprobe'],
+      ['kretprobe', 'syscallTracepoint', 'clone', 'tracepoint'],
+    ];
+    for (const [index, order] of orders.entries()) {
+      it(`attaches and traces in the order ${order.join(' → ')}`, async () => {
+        const source = handler(`order ${index} ${Date.now()}`);
+        const results: string[] = [];
+        for (const name of order) {
+          const attach = kinds[name];
+          if (!attach) throw new Error(`no attach kind ${name}`);
+          const outcome = await runProbe(
+            sandbox,
+            { source, attach: [attach] },
+            {
+              trigger: '/bin/cat /etc/hostname',
+              until: (m) => m.some((l) => l.startsWith('seen ')),
+            },
+          );
+          const traced = outcome.messages.some((l) => l.startsWith('seen '));
+          results.push(
+            `${name}: ${outcome.error ? outcome.error.message : traced ? 'traced' : 'no line'}`,
+          );
+        }
+        expect(results).toEqual(order.map((name) => `${name}: traced`));
+      }, 600_000);
+    }
+
+    it('a source compiled ahead attaches as any kind, and the auto-attached kinds still work', async () => {
+      const source = handler(`prepared ${Date.now()}`);
+      expect((await prepareProbe(sandbox.agent, source)).error).toBeUndefined();
+      for (const attach of [kinds.kprobe, kinds.tracepoint, kinds.kprobe]) {
+        if (!attach) throw new Error('missing kind');
+        const outcome = await runProbe(
+          sandbox,
+          { source, attach: [attach] },
+          { trigger: '/bin/cat /etc/hostname', until: (m) => m.some((l) => l.startsWith('seen ')) },
+        );
+        expect(outcome.error?.message).toBeUndefined();
+        expect(outcome.messages.some((l) => l.startsWith('seen '))).toBe(true);
+      }
+      // Beside a BCC-named function (attached by its name, as a kprobe, in every run).
+      const mixed = `// mixed ${Date.now()}
+int kprobe__do_sys_openat2(void *ctx) {
+    bpf_trace_printk("auto seen\\n");
+    return 0;
+}
+${handler('mixed')}`;
+      for (const attach of [kinds.tracepoint, kinds.kretprobe, kinds.tracepoint]) {
+        if (!attach) throw new Error('missing kind');
+        const outcome = await runProbe(
+          sandbox,
+          { source: mixed, attach: [attach] },
+          {
+            trigger: '/bin/cat /etc/hostname',
+            until: (m) => m.includes('auto seen') && m.some((l) => l.startsWith('seen ')),
+          },
+        );
+        expect(outcome.error?.message).toBeUndefined();
+        expect(outcome.messages).toContain('auto seen');
+        expect(outcome.messages.some((l) => l.startsWith('seen '))).toBe(true);
+      }
+    }, 600_000);
   });
 
   describe('the program as the kernel holds it', () => {
