@@ -13,8 +13,8 @@ import { LIMITS } from '../../runner/limits.js';
 import { dumpPrograms } from '../../runner/probe/bytecode.js';
 import { prepareProbe } from '../../runner/probe/prepare.js';
 import { ProbeRun } from '../../runner/probe/probe-run.js';
-import { execInSandbox } from '../../runner/sandbox/exec.js';
 import type { AttachSpec } from '../../runner/protocol/messages.js';
+import { execInSandbox } from '../../runner/sandbox/exec.js';
 import type { Sandbox } from '../../runner/sandbox/sandbox.js';
 import { HELLO_WORLD, runProbe } from './helpers.js';
 
