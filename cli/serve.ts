@@ -7,14 +7,19 @@ import { SandboxPool } from '../runner/sandbox/pool.js';
 import { progressLine } from './progress.js';
 import { UsageError } from './usage.js';
 
-export const SERVE_USAGE = `Usage: ebpf-lab serve [--host H] [--port P] [--lessons DIR] [--authoring]
-                      [--sandbox qemu|local]
+export const SERVE_USAGE = `Usage: ebpf-lab serve [--host H] [--port P] [--public-url URL] [--lessons DIR]
+                      [--authoring] [--sandbox qemu|local]
 
 Serves the web lab. Each learner (a browser) gets a sandbox VM while a tab is open.
 
   --host H       address to listen on (default 127.0.0.1; anything else is reachable by
                  others, who could then run code in sandboxes on this machine)
   --port P       TCP port (default 3000)
+  --public-url URL
+                 the address learners open when it is not 127.0.0.1, localhost or --host
+                 (e.g. http://lab.example:3000 behind a name or a proxy). The lab refuses
+                 requests for any other host name, so a web page cannot reach it by
+                 rebinding its own name to this machine
   --lessons DIR  the curriculum folder (default: the lessons/ that ships with ebpf-lab)
   --authoring    watch the lessons folder: an edited lesson reloads in open browser tabs
   --sandbox K    qemu (default): a microVM per learner; local: learners' probes run in this
@@ -22,7 +27,8 @@ Serves the web lab. Each learner (a browser) gets a sandbox VM while a tab is op
                  work (not root, BPF refused, no BCC...), serve exits 3 saying why
 
 Environment: EBPF_LAB_HOST, EBPF_LAB_PORT, EBPF_LAB_LESSONS, EBPF_LAB_IDLE_TIMEOUT_MS,
-EBPF_LAB_MAX_SESSIONS, EBPF_LAB_WARM_SANDBOXES (flags win over the environment).`;
+EBPF_LAB_MAX_SESSIONS, EBPF_LAB_WARM_SANDBOXES, EBPF_LAB_PUBLIC_URL (flags win over the
+environment).`;
 
 export async function serveCommand(args: string[]): Promise<number> {
   const { values } = parseArgs({
@@ -30,6 +36,7 @@ export async function serveCommand(args: string[]): Promise<number> {
     options: {
       host: { type: 'string' },
       port: { type: 'string' },
+      'public-url': { type: 'string' },
       lessons: { type: 'string' },
       authoring: { type: 'boolean' },
       sandbox: { type: 'string' },
@@ -46,6 +53,7 @@ export async function serveCommand(args: string[]): Promise<number> {
   const config = resolveConfig({
     host: values.host,
     port: values.port,
+    publicUrl: values['public-url'],
     lessonsDir: values.lessons,
   });
   if (!isLoopback(config.host)) {

@@ -26,8 +26,22 @@ export const LabConfig = z.strictObject({
     .number()
     .int()
     .positive()
-    .describe('Learners with a sandbox at once on this server.'),
+    .describe('Sandboxes at once on this server; further learners wait in line for one.'),
+  sessionsPerAddress: z
+    .number()
+    .int()
+    .positive()
+    .optional()
+    .describe(
+      'Learners (browsers) from one network address; default 4 when serving a network, unbounded on 127.0.0.1 (every client is this machine).',
+    ),
   warmSandboxes: z.number().int().min(0).max(8).describe('Sandboxes booted ahead of need.'),
+  publicUrl: z
+    .url({ protocol: /^https?$/ })
+    .optional()
+    .describe(
+      'The URL learners open when it is not 127.0.0.1, localhost or --host (a name or proxy in front of the lab); requests for any other host name are refused.',
+    ),
 });
 export type LabConfig = z.infer<typeof LabConfig>;
 
@@ -49,7 +63,9 @@ const ENV: Record<string, keyof LabConfig> = {
   EBPF_LAB_LESSONS: 'lessonsDir',
   EBPF_LAB_IDLE_TIMEOUT_MS: 'idleTimeoutMs',
   EBPF_LAB_MAX_SESSIONS: 'maxSessions',
+  EBPF_LAB_SESSIONS_PER_ADDRESS: 'sessionsPerAddress',
   EBPF_LAB_WARM_SANDBOXES: 'warmSandboxes',
+  EBPF_LAB_PUBLIC_URL: 'publicUrl',
 };
 
 const NUMERIC = new Set<keyof LabConfig>([
@@ -57,6 +73,7 @@ const NUMERIC = new Set<keyof LabConfig>([
   'idleTimeoutMs',
   'reconnectGraceMs',
   'maxSessions',
+  'sessionsPerAddress',
   'warmSandboxes',
 ]);
 
@@ -81,6 +98,15 @@ export function resolveConfig(
     throw new Error(`invalid setting ${issue?.path.join('.')}: ${issue?.message}`);
   }
   return Object.freeze(parsed.data);
+}
+
+/** Sessions from one address when serving a network and no bound is set. */
+export const DEFAULT_SESSIONS_PER_ADDRESS = 4;
+
+/** The per-address bound in force: on loopback every client is this machine, so none. */
+export function sessionsPerAddress(config: LabConfig): number | undefined {
+  if (config.sessionsPerAddress !== undefined) return config.sessionsPerAddress;
+  return isLoopback(config.host) ? undefined : DEFAULT_SESSIONS_PER_ADDRESS;
 }
 
 export function isLoopback(host: string): boolean {

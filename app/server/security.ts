@@ -1,10 +1,12 @@
 /**
  * Security headers built per request (the CSP allows exactly this page's own origin, its
- * WebSocket included) and the WebSocket origin check: only pages served by this lab may open a
- * session, so another site cannot drive a learner's sandbox from their browser.
+ * WebSocket included), and the host and origin checks: only pages served by this lab, under a
+ * name it is served under, may reach a session, so another site cannot drive a learner's
+ * sandbox from their browser, not even by rebinding its name to this machine.
  */
 import type { IncomingMessage } from 'node:http';
 import type { NextFunction, Request, Response } from 'express';
+import type { AllowedHosts } from './allowed-hosts.js';
 
 export function securityHeaders(req: Request, res: Response, next: NextFunction): void {
   const host = req.headers.host ?? '127.0.0.1';
@@ -33,10 +35,42 @@ export function securityHeaders(req: Request, res: Response, next: NextFunction)
   next();
 }
 
-/** The Origin of a WebSocket upgrade must be this server itself (same host and port). */
-export function isSameOrigin(req: IncomingMessage): boolean {
-  const origin = req.headers.origin;
-  const host = req.headers.host;
-  if (!origin || !host || !URL.canParse(origin)) return false;
-  return new URL(origin).host === host;
+/**
+ * Refuses, on every route, a request whose `Host` is not a name this lab is served under (DNS
+ * rebinding), and a state-changing request whose `Origin` is another site's. Browsers always
+ * send `Origin` with a POST; a request without one comes from a program, not a web page.
+ */
+export function hostAndOriginCheck(allowed: AllowedHosts) {
+  return (req: Request, res: Response, next: NextFunction): void => {
+    if (!allowed.allowsHost(req.headers.host)) {
+      res.status(421).type('text').send(misdirected(req.headers.host));
+      return;
+    }
+    const changesState = !['GET', 'HEAD', 'OPTIONS'].includes(req.method);
+    const origin = req.headers.origin;
+    if (changesState && origin !== undefined && !allowed.allowsOrigin(origin, req.headers.host)) {
+      res.status(403).type('text').send(`Forbidden: requests from ${origin} are not accepted.`);
+      return;
+    }
+    next();
+  };
+}
+
+/** Why a WebSocket upgrade is refused, or undefined when its Host and Origin are this lab's. */
+export function upgradeRefusal(
+  req: IncomingMessage,
+  allowed: AllowedHosts,
+): { status: number; text: string } | undefined {
+  if (!allowed.allowsHost(req.headers.host)) return { status: 421, text: 'Misdirected Request' };
+  if (!allowed.allowsOrigin(req.headers.origin, req.headers.host)) {
+    return { status: 403, text: 'Forbidden' };
+  }
+  return undefined;
+}
+
+function misdirected(host: string | undefined): string {
+  return (
+    `This lab is not served under the host name "${host ?? ''}". ` +
+    'Open it at 127.0.0.1 or localhost, or start it with --public-url naming the address learners use.'
+  );
 }
