@@ -69,3 +69,33 @@ describe('OutputStream', () => {
     expect(sent.join('')).toBe(`${'1'.repeat(120)}23`);
   });
 });
+
+describe('OutputStream with a transport backlog', () => {
+  it('holds output while the socket is unsent, even when the tab acknowledges it all', () => {
+    const sent: string[] = [];
+    let backlog = 0;
+    const stream = new OutputStream(
+      {
+        data: (text) => {
+          sent.push(text);
+          backlog += text.length; // a tab that never reads its socket
+        },
+        truncated: () => {},
+        backlog: () => backlog,
+      },
+      LIMITS,
+    );
+    for (let i = 0; i < 50; i++) {
+      stream.write('z'.repeat(60));
+      vi.advanceTimersByTime(10);
+      stream.ack(1_000_000); // a lie: it read nothing
+    }
+    const sentBytes = sent.reduce((n, text) => n + text.length, 0);
+    // At most one frame past the high-water mark reaches the socket; the rest is queued
+    // (up to queueCap) or dropped.
+    expect(sentBytes).toBeLessThanOrEqual(LIMITS.highWater + 60);
+    backlog = 0; // the socket drains
+    vi.advanceTimersByTime(60);
+    expect(sent.reduce((n, text) => n + text.length, 0)).toBeGreaterThan(sentBytes);
+  });
+});
