@@ -10,14 +10,16 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import express, { type Request, type Response } from 'express';
 import { WebSocketServer } from 'ws';
-import { LIMITS } from '../../runner/limits.js';
+import { LIMITS, limitMessage } from '../../runner/limits.js';
 import { PACKAGE_ROOT } from '../../runner/paths.js';
 import type { Course, Glossary, Lesson as LessonReply } from '../shared/http-api.js';
-import type { LabConfig } from './config.js';
+import { AllowedHosts } from './allowed-hosts.js';
+import { type LabConfig, sessionsPerAddress } from './config.js';
 import { serveConnection } from './connection.js';
 import { DEFAULT_GLOSSARY, LessonCatalog, type RenderedLesson } from './lesson-catalog.js';
 import { LessonState, ProgressStore } from './progress.js';
-import { isSameOrigin, securityHeaders } from './security.js';
+import type { ReclaimPolicy } from './sandbox-slots.js';
+import { hostAndOriginCheck, securityHeaders, upgradeRefusal } from './security.js';
 import type { SandboxSource } from './session.js';
 import { LabFullError, SessionRegistry } from './session-registry.js';
 
@@ -25,6 +27,9 @@ const LEARNER_COOKIE = 'ebpf_lab_learner';
 const LEARNER_ID = /^[0-9a-f]{32}$/;
 /** Hard cap where `ws` closes the connection; smaller oversized frames get an error reply. */
 const WS_MAX_PAYLOAD = 4 * 1024 * 1024;
+/** Sessions cost little without a sandbox: room for a full line of learners waiting for one. */
+const SESSIONS_PER_SLOT = 8;
+const MIN_SESSIONS = 64;
 
 export interface LabServer {
   url: string;
@@ -37,6 +42,8 @@ export interface LabServerOptions {
   authoring?: boolean;
   glossaryFile?: string;
   log?: (text: string) => void;
+  /** When idle learners give their sandbox to one waiting (tests shorten it). */
+  reclaim?: ReclaimPolicy;
 }
 
 function learnerIdFrom(cookieHeader: string | undefined): string | undefined {
@@ -64,7 +71,12 @@ export async function startLabServer(
       reconnectGraceMs: config.reconnectGraceMs,
       shellScrollbackBytes: 64 * 1024,
     },
-    config.maxSessions,
+    {
+      sandboxSlots: config.maxSessions,
+      sessionsPerAddress: sessionsPerAddress(config),
+      maxSessions: Math.max(MIN_SESSIONS, config.maxSessions * SESSIONS_PER_SLOT),
+      reclaim: options.reclaim,
+    },
     {
       lesson: (id) => catalog.get(id)?.lesson,
       lessonPassed: (learner, lessonId) => progress.advance(learner, lessonId, 'done'),
@@ -81,8 +93,10 @@ export async function startLabServer(
   }
   const lessons = () => catalog.list();
 
+  const allowedHosts = new AllowedHosts({ listenHost: config.host, publicUrl: config.publicUrl });
   const app = express();
   app.disable('x-powered-by');
+  app.use(hostAndOriginCheck(allowedHosts));
   app.use(securityHeaders);
   // Every visitor gets a learner id: it names their session and their progress.
   app.use((req, res, next) => {
@@ -161,7 +175,13 @@ export async function startLabServer(
   });
 
   app.get('/healthz', (_req, res) => {
-    res.json({ ok: true, sessions: registry.size, lessons: lessons().length });
+    const { slots } = registry;
+    res.json({
+      ok: true,
+      sessions: registry.size,
+      lessons: lessons().length,
+      sandboxes: { inUse: slots.inUse, capacity: slots.capacity, waiting: slots.waiting },
+    });
   });
 
   app.use('/api', (_req, res) => notFound(res, 'no such API'));
@@ -186,12 +206,17 @@ export async function startLabServer(
       socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
     };
     if (new URL(req.url ?? '/', 'http://lab').pathname !== '/ws') return reject(404, 'Not Found');
-    if (!isSameOrigin(req)) return reject(403, 'Forbidden');
+    const refusal = upgradeRefusal(req, allowedHosts);
+    if (refusal) return reject(refusal.status, refusal.text);
     const learner = learnerIdFrom(req.headers.cookie);
     if (!learner) return reject(401, 'Unauthorized');
     wss.handleUpgrade(req, socket, head, (ws) => {
       try {
-        serveConnection(ws, registry.get(learner), LIMITS.sourceBytes.value);
+        const session = registry.get(learner, req.socket.remoteAddress ?? '');
+        if (session.tabCount >= LIMITS.tabsPerLearner.value) {
+          throw new LabFullError(limitMessage('tabsPerLearner'));
+        }
+        serveConnection(ws, session, LIMITS.sourceBytes.value);
       } catch (error) {
         const code = error instanceof LabFullError ? 'limit' : 'sandbox';
         ws.send(JSON.stringify({ type: 'error', code, message: (error as Error).message }));

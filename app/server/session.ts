@@ -75,6 +75,10 @@ export class LearnerSession {
   private stoppingForChecks = false;
   private preparing = false;
   private disposed = false;
+  /** Aborts the sandbox start in progress (waiting for a slot, or booting) when it is unwanted. */
+  private startAbort: AbortController | undefined;
+  private lastActiveAt = performance.now();
+  private acted = false;
 
   constructor(
     readonly id: string,
@@ -91,6 +95,24 @@ export class LearnerSession {
 
   get hasSandbox(): boolean {
     return this.sandbox?.isAlive ?? false;
+  }
+
+  /** Milliseconds since the learner last did something (resizing a pane does not count). */
+  idleForMs(): number {
+    return performance.now() - this.lastActiveAt;
+  }
+
+  /** Whether the learner has done anything since the session began. */
+  hasActed(): boolean {
+    return this.acted;
+  }
+
+  /** Stops the sandbox to free its slot for a waiting learner; the learner is told why. */
+  reclaim(reason: string): void {
+    void this.pause(
+      `${reason} It starts again when you Run or type in the shell.`,
+      '[sandbox given to a waiting learner]',
+    );
   }
 
   attach(client: SessionClient): void {
@@ -129,6 +151,10 @@ export class LearnerSession {
   /** Handles one validated message from a tab. Never throws: failures go to the status line. */
   async handle(message: ClientMessage, from: SessionClient): Promise<void> {
     this.touch();
+    if (message.type !== 'shell-resize' && message.type !== 'ack') {
+      this.acted = true;
+      this.lastActiveAt = performance.now();
+    }
     try {
       switch (message.type) {
         case 'run':
@@ -178,9 +204,12 @@ export class LearnerSession {
     if (this.starting) return this.starting;
     this.setStatus('starting', 'Starting your sandbox…');
     const started = performance.now();
+    const abort = new AbortController();
+    this.startAbort = abort;
     this.starting = this.source
       .acquire({
         onProgress: (text) => this.setStatus('starting', `Starting your sandbox: ${text}`),
+        signal: abort.signal,
       })
       .then((sandbox) => {
         this.starting = undefined;
@@ -223,6 +252,7 @@ export class LearnerSession {
     this.unsubscribeShell?.();
     this.run = undefined;
     const starting = this.starting;
+    this.startAbort?.abort();
     if (starting) await starting.then((s) => s.stop()).catch(() => {});
     await sandbox?.stop();
   }
@@ -233,14 +263,19 @@ export class LearnerSession {
   }
 
   private async idleStop(): Promise<void> {
+    const idle = formatLimitValue(this.options.idleTimeoutMs, 'ms');
+    await this.pause(
+      `Sandbox stopped after ${idle} without activity. It starts again when you Run or type in the shell.`,
+      `[sandbox stopped after ${idle} idle]`,
+    );
+  }
+
+  /** Stops the sandbox but not the session: the next Run or keystroke starts a new one. */
+  private async pause(statusText: string, shellNote: string): Promise<void> {
     if (!this.sandbox && !this.starting) return;
     await this.stopSandbox();
-    const idle = formatLimitValue(this.options.idleTimeoutMs, 'ms');
-    this.setStatus(
-      'stopped',
-      `Sandbox stopped after ${idle} without activity. It starts again when you Run or type in the shell.`,
-    );
-    this.broadcastOutput('shell', `\r\n${DIM(`[sandbox stopped after ${idle} idle]`)}\r\n`);
+    this.setStatus('stopped', statusText);
+    this.broadcastOutput('shell', `\r\n${DIM(shellNote)}\r\n`);
   }
 
   // ---------------------------------------------------------------- shell
