@@ -6,7 +6,17 @@ import type { RunLimits } from './protocol/messages.js';
 
 export interface Limit {
   readonly value: number;
-  readonly unit: 'bytes' | 'ms' | 'lines' | 'lines/s' | 'MiB' | 'sandboxes';
+  readonly unit:
+    | 'bytes'
+    | 'ms'
+    | 'lines'
+    | 'lines/s'
+    | 'MiB'
+    | 'sandboxes'
+    | 'messages'
+    | 'messages/s'
+    | 'tabs'
+    | 'CPUs';
   readonly what: string;
 }
 
@@ -20,9 +30,20 @@ const limits = {
   execTimeoutMs: { value: 60_000, unit: 'ms', what: 'command run time' },
   execOutputBytes: { value: 1024 * 1024, unit: 'bytes', what: 'command output' },
   sandboxMemoryMiB: { value: 1024, unit: 'MiB', what: 'sandbox memory' },
+  // Host CPU per sandbox (a cgroup quota on its qemu): a learner's busy loop on both vCPUs
+  // takes one host core at most, and equal weights share a busy host fairly.
+  sandboxHostCpus: { value: 1, unit: 'CPUs', what: 'host CPU per sandbox' },
   bootTimeoutMs: { value: 60_000, unit: 'ms', what: 'sandbox boot time' },
   kvmBootTimeoutMs: { value: 15_000, unit: 'ms', what: 'sandbox boot time with KVM' },
   messageBytes: { value: 2 * 1024 * 1024, unit: 'bytes', what: 'protocol message size' },
+  // A tab sends a few messages a second when typing and up to ~120 acknowledgements a second
+  // under a trace flood; a burst far above that is a script, and parsing it would starve
+  // every other learner's tab on the server's one event loop.
+  tabMessagesPerSecond: { value: 300, unit: 'messages/s', what: 'messages from one tab' },
+  tabMessageBurst: { value: 600, unit: 'messages', what: 'message burst from one tab' },
+  tabsPerLearner: { value: 8, unit: 'tabs', what: 'open lab tabs per learner' },
+  // A tab still flooding after this many refused messages is closed.
+  tabRefusedMessages: { value: 20_000, unit: 'messages', what: 'refused messages from one tab' },
 } as const satisfies Record<string, Limit>;
 
 /** Deeply frozen: a limit is never changed at run time, only overridden per run. */

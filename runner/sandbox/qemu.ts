@@ -10,11 +10,12 @@ import { type ChildProcess, type SpawnOptions, spawn, spawnSync } from 'node:chi
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { AgentConnection } from '../agent-connection.js';
 import { findImage, type GuestImage } from '../image/build.js';
 import { LIMITS } from '../limits.js';
 import { type Accel, chooseAccel } from './accel.js';
+import { capCpu } from './cpu-cap.js';
 import {
   rejectOnAbort,
   type Sandbox,
@@ -97,6 +98,14 @@ export function qemuArgs(o: QemuOptions): string[] {
     'none',
     '-no-reboot',
   ];
+}
+
+/** Said once per process: every sandbox on this host runs without a CPU cap, for one reason. */
+let uncappedWarned = false;
+function warnUncapped(reason: string): void {
+  if (uncappedWarned) return;
+  uncappedWarned = true;
+  process.emitWarning(`sandboxes run without a host CPU cap: ${reason}`, 'ebpf-lab');
 }
 
 const live = new Set<ChildProcess>();
@@ -227,7 +236,10 @@ class QemuSandbox implements Sandbox {
     const agentSocket = join(dir, 'agent.sock');
     const args = qemuArgs({ ...config, agentSocket });
     const child = spawnQemu(args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    const cpuCap = capCpu(child.pid, basename(dir), LIMITS.sandboxHostCpus.value);
+    if (!cpuCap.applied) warnUncapped(cpuCap.reason);
     const sandbox = new QemuSandbox(config.accel, child, dir);
+    void sandbox.exited.then(() => cpuCap.remove());
     const spawnError = new Promise<never>((_, reject) =>
       child.on('error', (error) =>
         reject(new SandboxError(`cannot start qemu-system-x86_64: ${error.message}`)),

@@ -1,0 +1,129 @@
+/**
+ * A host-side CPU bound per sandbox, so one learner's `while :; do :; done` on both vCPUs costs
+ * the others a fair share only. Each sandbox's qemu goes into its own cgroup under `ebpf-lab/`
+ * with a quota of `cores` host CPUs and the same weight as every other sandbox: the kernel
+ * then shares the host fairly among the learners who want CPU, and none can take more than
+ * its quota even when the others are idle.
+ *
+ * cgroup v2 (`cpu.max`, `cpu.weight`) where the unified hierarchy has the cpu controller, else
+ * cgroup v1's cpu controller (`cpu.cfs_quota_us`, `cpu.shares`). Where neither is writable (not
+ * root, a container without cgroup access) the sandbox runs uncapped and `reason` says why.
+ */
+import { existsSync, mkdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+/** The CFS period: quotas are expressed per 100 ms. */
+const PERIOD_US = 100_000;
+/** Every sandbox gets the same weight; these are the kernels' defaults. */
+const V2_WEIGHT = 100;
+const V1_SHARES = 1024;
+/**
+ * The `ebpf-lab` group competes with the host's own tasks as one: at the default weight all
+ * sandboxes together would get no more than a single busy host process. Four times that lets
+ * them have the machine while the lab server keeps a fifth of a core when everything is busy.
+ */
+const PARENT_WEIGHT_FACTOR = 4;
+const GROUP = 'ebpf-lab';
+
+export interface CpuCapLayout {
+  kind: 'v2' | 'v1';
+  /** The directory of the cgroup file system that holds the cpu controller. */
+  root: string;
+}
+
+/** Finds where the cpu controller can be used, or says why it cannot. */
+export function findCpuController(
+  cgroupRoot = '/sys/fs/cgroup',
+): CpuCapLayout | { reason: string } {
+  const controllers = join(cgroupRoot, 'cgroup.controllers');
+  if (existsSync(controllers)) {
+    if (readFileSync(controllers, 'utf8').split(/\s+/).includes('cpu')) {
+      return { kind: 'v2', root: cgroupRoot };
+    }
+    return { reason: 'the cgroup v2 hierarchy has no cpu controller' };
+  }
+  if (existsSync(join(cgroupRoot, 'cpu', 'cpu.cfs_quota_us'))) {
+    return { kind: 'v1', root: join(cgroupRoot, 'cpu') };
+  }
+  return { reason: `no cpu cgroup controller under ${cgroupRoot}` };
+}
+
+/** The files to write, in order, to cap one sandbox: pure, so the policy is testable. */
+export function cpuCapWrites(
+  layout: CpuCapLayout,
+  name: string,
+  cores: number,
+): { dirs: string[]; writes: [file: string, value: string][]; procs: string } {
+  const parent = join(layout.root, GROUP);
+  const dir = join(parent, name);
+  const quota = String(Math.max(1000, Math.round(cores * PERIOD_US)));
+  if (layout.kind === 'v2') {
+    return {
+      dirs: [parent, dir],
+      writes: [
+        // Controllers must be enabled top-down for the children to have cpu.* files.
+        [join(layout.root, 'cgroup.subtree_control'), '+cpu'],
+        [join(parent, 'cgroup.subtree_control'), '+cpu'],
+        [join(parent, 'cpu.weight'), String(V2_WEIGHT * PARENT_WEIGHT_FACTOR)],
+        [join(dir, 'cpu.max'), `${quota} ${PERIOD_US}`],
+        [join(dir, 'cpu.weight'), String(V2_WEIGHT)],
+      ],
+      procs: join(dir, 'cgroup.procs'),
+    };
+  }
+  return {
+    dirs: [parent, dir],
+    writes: [
+      [join(parent, 'cpu.shares'), String(V1_SHARES * PARENT_WEIGHT_FACTOR)],
+      [join(dir, 'cpu.cfs_period_us'), String(PERIOD_US)],
+      [join(dir, 'cpu.cfs_quota_us'), quota],
+      [join(dir, 'cpu.shares'), String(V1_SHARES)],
+    ],
+    procs: join(dir, 'cgroup.procs'),
+  };
+}
+
+export interface CpuCap {
+  /** Whether the process is capped; when not, `reason` says why. */
+  readonly applied: boolean;
+  readonly reason: string;
+  /** Removes the sandbox's cgroup once its process has exited. */
+  remove(): void;
+}
+
+/** Puts `pid` in a cgroup of its own capped at `cores` host CPUs; never throws. */
+export function capCpu(
+  pid: number | undefined,
+  name: string,
+  cores: number,
+  cgroupRoot = '/sys/fs/cgroup',
+): CpuCap {
+  const uncapped = (reason: string): CpuCap => ({ applied: false, reason, remove: () => {} });
+  if (pid === undefined) return uncapped('the process did not start');
+  const layout = findCpuController(cgroupRoot);
+  if ('reason' in layout) return uncapped(layout.reason);
+  const plan = cpuCapWrites(layout, name, cores);
+  const dir = plan.dirs.at(-1) as string;
+  try {
+    for (const d of plan.dirs) mkdirSync(d, { recursive: true });
+    for (const [file, value] of plan.writes) writeFileSync(file, value);
+    writeFileSync(plan.procs, String(pid));
+  } catch (error) {
+    removeGroup(dir);
+    return uncapped(`cannot use the cpu cgroup: ${(error as Error).message}`);
+  }
+  return {
+    applied: true,
+    reason: `${cores} CPU (${layout.kind} ${dir})`,
+    remove: () => removeGroup(dir),
+  };
+}
+
+function removeGroup(dir: string): void {
+  try {
+    rmdirSync(dir);
+  } catch {
+    // Gone already, or a process is still in it: an empty cgroup costs nothing, and the next
+    // sandbox of the same name reuses it.
+  }
+}

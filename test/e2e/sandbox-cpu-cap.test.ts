@@ -1,0 +1,57 @@
+/**
+ * One learner's busy loop on both vCPUs costs the host one core at most (issue 13): a real
+ * sandbox's qemu sits in its own cpu cgroup with the quota in runner/limits.ts, and a burn in
+ * the guest is held to it. Where this machine has no usable cpu cgroup the cap cannot apply and
+ * the test says so instead of passing.
+ */
+import { readFileSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { LIMITS } from '../../runner/limits.js';
+import { findCpuController } from '../../runner/sandbox/cpu-cap.js';
+import { execInSandbox } from '../../runner/sandbox/exec.js';
+import { QemuSandboxDriver } from '../../runner/sandbox/qemu.js';
+import type { Sandbox } from '../../runner/sandbox/sandbox.js';
+
+let sandbox: Sandbox;
+
+beforeAll(async () => {
+  sandbox = await new QemuSandboxDriver().start();
+});
+
+afterAll(async () => {
+  await sandbox?.stop();
+});
+
+/** CPU seconds (user + system) the process and all its threads have used. */
+function cpuSeconds(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  // utime and stime are fields 14 and 15 of stat; the slice starts at field 3.
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+describe('the host CPU cap of a sandbox', () => {
+  it('holds a busy loop on both vCPUs to the quota', async () => {
+    const controller = findCpuController();
+    expect(controller, 'this machine needs a cpu cgroup controller for the cap').not.toHaveProperty(
+      'reason',
+    );
+    const pid = sandbox.pid as number;
+    const membership = readFileSync(`/proc/${pid}/cgroup`, 'utf8');
+    expect(membership).toMatch(/ebpf-lab\/ebpf-lab-sandbox-/);
+
+    const burn = await execInSandbox(
+      sandbox.agent,
+      'for i in 1 2; do nohup sh -c "while :; do :; done" >/dev/null 2>&1 & done; echo started',
+    );
+    expect(burn.stdout).toContain('started');
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    const before = cpuSeconds(pid);
+    const started = performance.now();
+    await new Promise((resolve) => setTimeout(resolve, 5_000));
+    const cores = (cpuSeconds(pid) - before) / ((performance.now() - started) / 1000);
+    // The quota, plus a little for the accounting granularity of one CFS period.
+    expect(cores).toBeLessThanOrEqual(LIMITS.sandboxHostCpus.value * 1.15);
+    console.log(`sandbox burning both vCPUs used ${cores.toFixed(2)} host cores`);
+  }, 300_000);
+});
