@@ -6,11 +6,13 @@
  * sandbox taken waits in line, told their place, and gets one when it frees up (a slot held
  * by a tab that never did anything is reclaimed for them).
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { WebSocket } from 'ws';
 import { resolveConfig } from '../../app/server/config.js';
 import { type LabServer, startLabServer } from '../../app/server/server.js';
 import { PACKAGE_ROOT } from '../../runner/paths.js';
@@ -211,6 +213,97 @@ describe('capacity: bounded per client, a line instead of a refusal', () => {
       const refusal = fourth.messages.find((m) => m.type === 'error');
       expect(refusal?.type === 'error' && refusal.message).toContain('sessionsPerAddress');
       for (const tab of [idle, waiting, third]) tab.close();
+    },
+    SANDBOX_TEST_MS,
+  );
+});
+
+/** The resident memory of a process, in MB. */
+function rssMb(pid: number): number {
+  const match = /^VmRSS:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return Number(match?.[1] ?? 0) / 1024;
+}
+
+/**
+ * A tab that never reads its socket and acknowledges output it never saw (the worst a script
+ * can do to flow control), for `stream`.
+ */
+async function lyingTab(baseUrl: string, cookie: string): Promise<() => void> {
+  const socket = new WebSocket(`${baseUrl.replace('http', 'ws')}/ws`, {
+    headers: { cookie, origin: baseUrl },
+  });
+  await new Promise((resolve, reject) => {
+    socket.once('open', resolve);
+    socket.once('error', reject);
+  });
+  socket.pause();
+  const lies = setInterval(() => {
+    socket.send(JSON.stringify({ type: 'ack', stream: 'shell', bytes: 1_000_000_000 }));
+  }, 100);
+  return () => {
+    clearInterval(lies);
+    socket.terminate();
+  };
+}
+
+describe('tabs that stop reading while the shell floods', () => {
+  it(
+    'cost the lab server a bounded amount of memory',
+    async () => {
+      // The server in a process of its own, so its resident size is its own.
+      const server = spawn(
+        process.execPath,
+        [
+          join(PACKAGE_ROOT, 'bin', 'ebpf-lab.js'),
+          'serve',
+          '--port',
+          '0',
+          '--lessons',
+          FIXTURE_COURSE,
+        ],
+        {
+          env: { ...process.env, EBPF_LAB_WARM_SANDBOXES: '0' },
+          stdio: ['ignore', 'pipe', 'inherit'],
+        },
+      );
+      try {
+        const url = await new Promise<string>((resolve, reject) => {
+          let out = '';
+          server.stdout?.on('data', (chunk) => {
+            out += chunk;
+            const match = /ebpf-lab ready at (\S+)/.exec(out);
+            if (match?.[1]) resolve(match[1]);
+          });
+          server.once('exit', (code) => reject(new Error(`serve exited with ${code}: ${out}`)));
+        });
+        const pid = server.pid as number;
+        const cookie = await learnerCookie(url);
+        const reader = await LabTab.open(url, cookie);
+        await reader.waitFor(() => reader.status().startsWith('ready'), 'the sandbox to start');
+        const liars = await Promise.all(Array.from({ length: 6 }, () => lyingTab(url, cookie)));
+        await new Promise((resolve) => setTimeout(resolve, 2_000));
+        const before = rssMb(pid);
+        reader.send({ type: 'shell-input', data: 'yes 0123456789abcdefghijklmnopqrstuvwxyz\r' });
+        // Enough output that six unbounded copies would be plain to see.
+        const floodMb = 24;
+        await reader.waitFor(
+          () => reader.shell.length > floodMb * 1024 * 1024,
+          `${floodMb} MB of shell output`,
+          240_000,
+        );
+        const during = rssMb(pid);
+        reader.send({ type: 'shell-input', data: '\x03' });
+        for (const stop of liars) stop();
+        console.log(
+          `lab server resident: ${before.toFixed(0)} MB before, ${during.toFixed(0)} MB after ${floodMb} MB of output to 6 tabs that did not read`,
+        );
+        // Unbounded, six tabs would hold ~6 x 24 MB (as UTF-16 strings, twice that).
+        expect(during - before).toBeLessThan(64);
+        reader.close();
+      } finally {
+        server.kill('SIGTERM');
+        await new Promise((resolve) => server.once('exit', resolve));
+      }
     },
     SANDBOX_TEST_MS,
   );
