@@ -294,11 +294,14 @@ describe('tabs that stop reading while the shell floods', () => {
         const during = rssMb(pid);
         reader.send({ type: 'shell-input', data: '\x03' });
         for (const stop of liars) stop();
+        await new Promise((resolve) => setTimeout(resolve, 10_000)); // the tabs are gone
+        const after = rssMb(pid);
         console.log(
-          `lab server resident: ${before.toFixed(0)} MB before, ${during.toFixed(0)} MB after ${floodMb} MB of output to 6 tabs that did not read`,
+          `lab server resident: ${before.toFixed(0)} MB before, ${during.toFixed(0)} MB after ${floodMb} MB of output to 6 tabs that did not read, ${after.toFixed(0)} MB 10 s after they closed`,
         );
         // Unbounded, six tabs would hold ~6 x 24 MB (as UTF-16 strings, twice that).
         expect(during - before).toBeLessThan(64);
+        expect(after - before).toBeLessThan(64);
         reader.close();
       } finally {
         server.kill('SIGTERM');
