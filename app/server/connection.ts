@@ -3,12 +3,6 @@
  * gets an error reply and the connection goes on), bounds how many it takes a second, hands
  * valid messages to the learner's session, and owns the tab's flow-controlled terminal streams.
  */
-
-/** Over its rate, a tab's frames this small are still read, for their acknowledgements only. */
-const ACK_SIZED_FRAME = 128;
-/** WebSocket close code for a tab that kept flooding (RFC 6455: policy violation). */
-const CLOSE_POLICY = 1008;
-
 import type { WebSocket } from 'ws';
 import { LIMITS } from '../../runner/limits.js';
 import {
@@ -20,6 +14,11 @@ import {
 import { MessageRate } from './message-rate.js';
 import { OutputStream } from './output-stream.js';
 import type { LearnerSession, SessionClient } from './session.js';
+
+/** Over its rate, a tab's frames this small are still read, for their acknowledgements only. */
+const ACK_SIZED_FRAME = 128;
+/** WebSocket close code for a tab that kept flooding (RFC 6455: policy violation). */
+const CLOSE_POLICY = 1008;
 
 export function serveConnection(
   socket: WebSocket,
