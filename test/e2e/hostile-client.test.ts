@@ -74,6 +74,35 @@ function rawGet(
   });
 }
 
+/** `ebpf-lab serve` in a process of its own, so its event loop and memory are its own. */
+async function startServeProcess(): Promise<{ url: string; pid: number; stop(): Promise<void> }> {
+  const server = spawn(
+    process.execPath,
+    [join(PACKAGE_ROOT, 'bin', 'ebpf-lab.js'), 'serve', '--port', '0', '--lessons', FIXTURE_COURSE],
+    { env: { ...process.env, EBPF_LAB_WARM_SANDBOXES: '0' }, stdio: ['ignore', 'pipe', 'inherit'] },
+  );
+  const stop = async () => {
+    if (server.exitCode !== null) return;
+    server.kill('SIGTERM');
+    await new Promise((resolve) => server.once('exit', resolve));
+  };
+  try {
+    const url = await new Promise<string>((resolve, reject) => {
+      let out = '';
+      server.stdout?.on('data', (chunk) => {
+        out += chunk;
+        const match = /ebpf-lab ready at (\S+)/.exec(out);
+        if (match?.[1]) resolve(match[1]);
+      });
+      server.once('exit', (code) => reject(new Error(`serve exited with ${code}: ${out}`)));
+    });
+    return { url, pid: server.pid as number, stop };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
+
 describe('a web page that rebinds its name to 127.0.0.1', () => {
   let lab: LabServer;
   beforeAll(async () => {
@@ -118,46 +147,49 @@ describe('one tab sending ten thousand messages in a second', () => {
   it(
     'is told to slow down, /healthz stays fast, and the next Run works',
     async () => {
-      const cookie = await learnerCookie(lab.url);
-      const tab = await LabTab.open(lab.url, cookie);
-      await tab.waitFor(() => tab.status().startsWith('ready'), 'the sandbox to start');
-      const healthTimes: number[] = [];
-      let flooding = true;
-      const probeHealth = (async () => {
-        while (flooding) {
-          const started = performance.now();
-          await fetch(`${lab.url}/healthz`);
-          healthTimes.push(performance.now() - started);
-          await new Promise((resolve) => setTimeout(resolve, 20));
+      const server = await startServeProcess();
+      try {
+        const cookie = await learnerCookie(server.url);
+        const tab = await LabTab.open(server.url, cookie);
+        await tab.waitFor(() => tab.status().startsWith('ready'), 'the sandbox to start');
+        const healthTimes: number[] = [];
+        let flooding = true;
+        const probeHealth = (async () => {
+          while (flooding) {
+            const started = performance.now();
+            await fetch(`${server.url}/healthz`);
+            healthTimes.push(performance.now() - started);
+            await new Promise((resolve) => setTimeout(resolve, 20));
+          }
+        })();
+        for (let i = 0; i < 10_000; i++) {
+          tab.send({ type: 'shell-resize', cols: 80 + (i % 40), rows: 24 });
+          if (i % 500 === 0) await new Promise((resolve) => setImmediate(resolve));
         }
-      })();
-      const burstStarted = performance.now();
-      for (let i = 0; i < 10_000; i++) {
-        tab.send({ type: 'shell-resize', cols: 80 + (i % 40), rows: 24 });
-        if (i % 500 === 0) await new Promise((resolve) => setImmediate(resolve));
+        await new Promise((resolve) => setTimeout(resolve, 1_000));
+        flooding = false;
+        await probeHealth;
+        const refusals = tab.messages.filter((m) => m.type === 'error' && m.code === 'limit');
+        expect(refusals.length).toBeGreaterThan(0);
+        expect(refusals[0]?.type === 'error' && refusals[0].message).toContain(
+          'tabMessagesPerSecond',
+        );
+        expect(healthTimes.length).toBeGreaterThan(3);
+        // The issue's bound, at the median: one answer can wait behind a garbage collection.
+        healthTimes.sort((a, b) => a - b);
+        const median = healthTimes[Math.floor(healthTimes.length / 2)] as number;
+        console.log(`/healthz during the burst: median ${median.toFixed(0)} ms`);
+        expect(median).toBeLessThan(100);
+        // The tab was not closed and its next Run works.
+        await new Promise((resolve) => setTimeout(resolve, 1_500)); // the bucket refills
+        tab.send(HELLO_RUN);
+        await tab.waitFor(() => tab.status().startsWith('attached'), 'the probe to attach');
+        tab.send({ type: 'shell-input', data: 'ls /\r' });
+        await tab.waitFor(() => tab.trace.includes('Hello World!!'), 'Hello World in the trace');
+        tab.close();
+      } finally {
+        await server.stop();
       }
-      const burstMs = performance.now() - burstStarted;
-      await new Promise((resolve) => setTimeout(resolve, 500));
-      flooding = false;
-      await probeHealth;
-      const refusals = tab.messages.filter((m) => m.type === 'error' && m.code === 'limit');
-      expect(refusals.length).toBeGreaterThan(0);
-      expect(refusals[0]?.type === 'error' && refusals[0].message).toContain(
-        'tabMessagesPerSecond',
-      );
-      expect(burstMs).toBeLessThan(5_000);
-      expect(healthTimes.length).toBeGreaterThan(3);
-      // Health stays answering during the burst; the bound is the issue's 100 ms at the median
-      // (a single answer can wait behind a garbage collection on this shared machine).
-      healthTimes.sort((a, b) => a - b);
-      expect(healthTimes[Math.floor(healthTimes.length / 2)]).toBeLessThan(100);
-      // The tab was not closed and its next Run works within the usual time.
-      await new Promise((resolve) => setTimeout(resolve, 1_500)); // the bucket refills
-      tab.send(HELLO_RUN);
-      await tab.waitFor(() => tab.status().startsWith('attached'), 'the probe to attach');
-      tab.send({ type: 'shell-input', data: 'ls /\r' });
-      await tab.waitFor(() => tab.trace.includes('Hello World!!'), 'Hello World in the trace');
-      tab.close();
     },
     SANDBOX_TEST_MS,
   );
@@ -248,35 +280,11 @@ async function lyingTab(baseUrl: string, cookie: string): Promise<() => void> {
 
 describe('tabs that stop reading while the shell floods', () => {
   it(
-    'cost the lab server a bounded amount of memory',
+    'cost the lab server a bounded amount of memory, also after they close',
     async () => {
-      // The server in a process of its own, so its resident size is its own.
-      const server = spawn(
-        process.execPath,
-        [
-          join(PACKAGE_ROOT, 'bin', 'ebpf-lab.js'),
-          'serve',
-          '--port',
-          '0',
-          '--lessons',
-          FIXTURE_COURSE,
-        ],
-        {
-          env: { ...process.env, EBPF_LAB_WARM_SANDBOXES: '0' },
-          stdio: ['ignore', 'pipe', 'inherit'],
-        },
-      );
+      const server = await startServeProcess();
+      const { url, pid } = server;
       try {
-        const url = await new Promise<string>((resolve, reject) => {
-          let out = '';
-          server.stdout?.on('data', (chunk) => {
-            out += chunk;
-            const match = /ebpf-lab ready at (\S+)/.exec(out);
-            if (match?.[1]) resolve(match[1]);
-          });
-          server.once('exit', (code) => reject(new Error(`serve exited with ${code}: ${out}`)));
-        });
-        const pid = server.pid as number;
         const cookie = await learnerCookie(url);
         const reader = await LabTab.open(url, cookie);
         await reader.waitFor(() => reader.status().startsWith('ready'), 'the sandbox to start');
@@ -304,8 +312,7 @@ describe('tabs that stop reading while the shell floods', () => {
         expect(after - before).toBeLessThan(64);
         reader.close();
       } finally {
-        server.kill('SIGTERM');
-        await new Promise((resolve) => server.once('exit', resolve));
+        await server.stop();
       }
     },
     SANDBOX_TEST_MS,
