@@ -16,6 +16,7 @@ import type { Sandbox, SandboxStartOptions } from '../../runner/sandbox/sandbox.
 import { type RunOutcome, runChecks } from '../checks/run-checks.js';
 import type { Lesson } from '../lessons/schema.js';
 import type { AttachChoice, ClientMessage, Phase, ServerMessage } from '../shared/protocol.js';
+import { sourceDigest } from '../shared/source-digest.js';
 
 export interface SessionClient {
   /** Structured messages: status, diagnostics, errors. */
@@ -57,6 +58,8 @@ export class LearnerSession {
   private unsubscribeShell: (() => void) | undefined;
   private run: ProbeRun | undefined;
   private runSource = '';
+  /** `sourceDigest(runSource)`: every result of the run names the text it was made for. */
+  private runDigest = sourceDigest('');
   private runLines = 0;
   private scrollback = '';
   private shellSize = { cols: 80, rows: 24 };
@@ -220,10 +223,12 @@ export class LearnerSession {
         this.sandbox = sandbox;
         void sandbox.exited.then((exit) => this.onSandboxExit(sandbox, exit.reason, exit.detail));
         this.openShell(sandbox);
-        const seconds = ((performance.now() - started) / 1000).toFixed(1);
+        // A warm sandbox from the pool is ready at once: "0.0 s" would say nothing.
+        const seconds = (performance.now() - started) / 1000;
+        const took = seconds >= 0.1 ? `, ${seconds.toFixed(1)} s` : '';
         this.setStatus(
           'ready',
-          `Sandbox ready (${sandbox.mode}, kernel ${sandbox.kernel}, ${seconds} s).`,
+          `Sandbox ready (${sandbox.mode}, kernel ${sandbox.kernel}${took}).`,
         );
         return sandbox;
       })
@@ -317,6 +322,7 @@ export class LearnerSession {
     const sandbox = await this.ensureSandbox();
     if (this.run && !this.run.isFinished) await this.run.stop();
     this.runSource = source;
+    this.runDigest = sourceDigest(source);
     // Unknown ids all count as none: the history holds at most one list per real lesson.
     this.runLessonId = this.hooks.lesson(lessonId) ? lessonId : '';
     this.runLines = 0;
@@ -346,13 +352,17 @@ export class LearnerSession {
         }
         break;
       case 'warnings':
-        this.broadcast({ type: 'diagnostics', diagnostics: event.diagnostics });
+        this.broadcast({
+          type: 'diagnostics',
+          source: this.runDigest,
+          diagnostics: event.diagnostics,
+        });
         break;
       case 'attached': {
         this.remember('attached');
         const where = event.probes.map((p) => `${p.kind} ${p.event}`).join(', ');
         this.setStatus('attached', `Attached to ${where}. Trigger it in the shell, e.g. ls.`);
-        this.broadcast({ type: 'attached', probes: event.probes });
+        this.broadcast({ type: 'attached', source: this.runDigest, probes: event.probes });
         break;
       }
       case 'trace':
@@ -371,8 +381,9 @@ export class LearnerSession {
       case 'error': {
         const { kind, message, diagnostics, verifier, log } = event.error;
         this.remember(kind);
-        this.broadcast({ type: 'run-error', kind, message, diagnostics, verifier, log });
-        if (diagnostics.length > 0) this.broadcast({ type: 'diagnostics', diagnostics });
+        const source = this.runDigest;
+        this.broadcast({ type: 'run-error', source, kind, message, diagnostics, verifier, log });
+        if (diagnostics.length > 0) this.broadcast({ type: 'diagnostics', source, diagnostics });
         this.setStatus('error', message);
         break;
       }
@@ -404,7 +415,7 @@ export class LearnerSession {
         const sandbox = await this.ensureSandbox();
         const result = await prepareProbe(sandbox.agent, next);
         const diagnostics = result.error ? result.error.diagnostics : result.warnings;
-        this.broadcast({ type: 'diagnostics', diagnostics });
+        this.broadcast({ type: 'diagnostics', source: sourceDigest(next), diagnostics });
       }
     } finally {
       this.preparing = false;
@@ -495,6 +506,7 @@ export class LearnerSession {
       const programs = await dumpPrograms(this.sandbox.agent, this.runSource);
       client.send({
         type: 'bytecode',
+        source: this.runDigest,
         programs: programs.map((p) => ({
           name: p.name,
           id: p.id,

@@ -124,16 +124,22 @@ export interface CheckResult {
 export type ServerMessage =
   | { type: 'hello'; protocolVersion: number; sessionId: string; sourceLimitBytes: number }
   | { type: 'status'; phase: Phase; text: string }
-  | { type: 'attached'; probes: { kind: string; event: string; fn: string }[] }
+  /** `source`: the `sourceDigest` of the source that attached (results name their text). */
+  | { type: 'attached'; source: string; probes: { kind: string; event: string; fn: string }[] }
   /** Trace output, already formatted for a terminal (`\r\n` line ends). */
   | { type: 'trace'; data: string }
   | { type: 'shell-output'; data: string }
   /** Output was dropped because the tab could not keep up or a cap was reached. */
   | { type: 'truncated'; stream: 'trace' | 'shell'; droppedBytes: number; reason: string }
-  /** Live diagnostics for the editor: from a compile-ahead or a run. */
-  | { type: 'diagnostics'; diagnostics: Diagnostic[] }
+  /**
+   * Live diagnostics for the editor: from a compile-ahead or a run of the source whose
+   * `sourceDigest` is `source` (a tab shows them only against that text, or its later edits).
+   */
+  | { type: 'diagnostics'; source: string; diagnostics: Diagnostic[] }
   | {
       type: 'run-error';
+      /** The `sourceDigest` of the source that was run. */
+      source: string;
       kind: string;
       message: string;
       diagnostics: Diagnostic[];
@@ -142,7 +148,8 @@ export type ServerMessage =
     }
   /** `reason`: the run's own (`requested`, `limit`, ...), or `checks` when Check stopped it. */
   | { type: 'stopped'; reason: string; lines: number }
-  | { type: 'bytecode'; programs: BytecodeProgram[]; error?: string }
+  /** `source`: the `sourceDigest` of the running source the programs came from. */
+  | { type: 'bytecode'; programs: BytecodeProgram[]; source?: string; error?: string }
   /** Check results arrive one by one (`running` first), then `check-done`. */
   | { type: 'check-result'; lessonId: string; index: number; result: CheckResult }
   | { type: 'check-done'; lessonId: string; passed: boolean }
