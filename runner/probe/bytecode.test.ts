@@ -64,3 +64,60 @@ Disassembly of section .data:
     ]);
   });
 });
+
+describe('parseXlated when BCC shifts some lines differently', () => {
+  // Lesson 7's solution: the function's own line is reported one line off from the body's
+  // lines (BCC rewrote the lines before it), which put instruction 0 on the blank line above.
+  const SOURCE_7 = [
+    '// Counts the processes created since Run, in a map: memory the kernel keeps between events.',
+    'BPF_ARRAY(counter, u64, 1);',
+    '',
+    'int count_clones(void *ctx) {',
+    '    int zero = 0;',
+    '    u64 *count = counter.lookup(&zero);',
+    '    if (count == NULL)',
+    '        return 0;',
+    '    *count += 1;',
+    '    return 0;',
+    '}',
+  ].join('\n');
+  const dump = `int count_clones(void * ctx):
+; int count_clones(void *ctx) { [file:/virtual/main.c line_num:15 line_col:0]
+   0: (b7) r1 = 0
+; int zero = 0; [file:/virtual/main.c line_num:17 line_col:9]
+   1: (63) *(u32 *)(r10 -4) = r1
+; u64 *count = bpf_map_lookup_elem((void *)bpf_pseudo_fd(1, -3), &zero); [file:/virtual/main.c line_num:18 line_col:18]
+   2: (18) r1 = map[id:12]
+; if (count == NULL) [file:/virtual/main.c line_num:19 line_col:9]
+   6: (15) if r0 == 0x0 goto pc+3
+; *count += 1; [file:/virtual/main.c line_num:21 line_col:12]
+   7: (79) r1 = *(u64 *)(r0 +0)
+; return 0; [file:/virtual/main.c line_num:22 line_col:5]
+  10: (b7) r0 = 0
+  11: (95) exit
+`;
+
+  it("labels instruction 0 with the function's line, not the line before it", () => {
+    const lines = parseXlated(dump, SOURCE_7).map((i) => [i.index, i.line]);
+    expect(lines).toEqual([
+      [0, 4],
+      [1, 5],
+      [2, 6],
+      [6, 7],
+      [7, 9],
+      [10, 10],
+      [11, 10],
+    ]);
+  });
+
+  it('picks the nearest of several lines with the same text', () => {
+    const source = ['int f(void *ctx) {', '    return 0;', '    return 0;', '}'].join('\n');
+    const twice = `int f(void * ctx):
+; int f(void *ctx) { [file:/virtual/main.c line_num:11 line_col:0]
+   0: (b7) r0 = 0
+; return 0; [file:/virtual/main.c line_num:13 line_col:5]
+   1: (95) exit
+`;
+    expect(parseXlated(twice, source).map((i) => i.line)).toEqual([1, 3]);
+  });
+});

@@ -83,12 +83,23 @@ function learnerLine(
   offset: number | undefined,
   sourceLines: string[],
 ): number | undefined {
-  if (offset !== undefined) {
-    const line = info.lineNum - offset;
-    if (line >= 1 && line <= sourceLines.length) return line;
+  const guess = offset === undefined ? undefined : info.lineNum - offset;
+  const inSource = guess !== undefined && guess >= 1 && guess <= sourceLines.length;
+  if (inSource && sourceLines[guess - 1] === info.text) return guess;
+  // The shift is not the same everywhere (BCC's rewrites can add or join lines, e.g. around a
+  // function's first line), so the line's own text decides when it is in the learner's source:
+  // of the lines with exactly that text, the one nearest the guess.
+  const exact = sourceLines.flatMap((line, index) => (line === info.text ? [index + 1] : []));
+  if (exact.length > 0) {
+    if (guess === undefined) return exact.length === 1 ? exact[0] : undefined;
+    return exact.reduce((best, line) =>
+      Math.abs(line - guess) < Math.abs(best - guess) ? line : best,
+    );
   }
+  // A line BCC rewrote (bpf_trace_printk, map calls) has text the learner never wrote.
+  if (inSource && sourceLines[guess - 1] !== '') return guess;
   const candidates = matchLines(sourceLines, info.text);
-  return candidates.length === 1 ? (candidates[0] ?? 0) + 1 : undefined;
+  return candidates.length === 1 ? (candidates[0] ?? 0) + 1 : inSource ? guess : undefined;
 }
 
 export function parseJited(dump: string): string[] {
