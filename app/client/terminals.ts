@@ -4,8 +4,9 @@
  * interface the panes use so the rest of the page does not depend on xterm.
  */
 import { FitAddon } from '@xterm/addon-fit';
-import { type ITerminalOptions, type ITheme, Terminal } from '@xterm/xterm';
+import { type ITerminalOptions, Terminal } from '@xterm/xterm';
 import { MONO_FONT } from './fonts.js';
+import { MINIMUM_CONTRAST, TERMINAL_THEME } from './terminal-theme.js';
 
 /** What the panes need from a terminal. */
 export interface TerminalView {
@@ -17,31 +18,6 @@ export interface TerminalView {
   reset(): void;
 }
 
-/** VS Code's dark terminal palette, so the terminals sit well next to Monaco's vs-dark. */
-const THEME: ITheme = {
-  background: '#1e1e1e',
-  foreground: '#cccccc',
-  cursor: '#aeafad',
-  cursorAccent: '#1e1e1e',
-  selectionBackground: '#264f78',
-  black: '#000000',
-  red: '#cd3131',
-  green: '#0dbc79',
-  yellow: '#e5e510',
-  blue: '#2472c8',
-  magenta: '#bc3fbc',
-  cyan: '#11a8cd',
-  white: '#e5e5e5',
-  brightBlack: '#858585',
-  brightRed: '#f14c4c',
-  brightGreen: '#23d18b',
-  brightYellow: '#f5f543',
-  brightBlue: '#3b8eea',
-  brightMagenta: '#d670d6',
-  brightCyan: '#29b8db',
-  brightWhite: '#ffffff',
-};
-
 /** A terminal with the lab's look; no renderer addon, so xterm 6 uses its DOM renderer. */
 export function createTerminal(options: ITerminalOptions = {}): Terminal {
   return new Terminal({
@@ -49,7 +25,9 @@ export function createTerminal(options: ITerminalOptions = {}): Terminal {
     fontSize: 13,
     lineHeight: 1.15,
     scrollback: 10_000,
-    theme: THEME,
+    theme: TERMINAL_THEME,
+    // Whatever colours a program picks, xterm draws them readable on the background.
+    minimumContrastRatio: MINIMUM_CONTRAST,
     ...options,
   });
 }
@@ -60,6 +38,34 @@ export function viewOf(term: Terminal): TerminalView {
     onData: (listener) => term.onData(listener),
     reset: () => term.reset(),
   };
+}
+
+/**
+ * Names the terminal's input for screen readers and tests (xterm calls every one "Terminal
+ * input", and a page with two must tell them apart).
+ */
+export function nameInput(term: Terminal, name: string): void {
+  term.textarea?.setAttribute('aria-label', name);
+}
+
+/** Copies `text` to the clipboard (a terminal's selection). */
+export function copyText(text: string): void {
+  // The async clipboard exists only in secure contexts (https, localhost). Elsewhere the old
+  // copy command still works: xterm answers the copy event of its focused textarea.
+  if (navigator.clipboard) {
+    navigator.clipboard.writeText(text).catch((error: unknown) => {
+      // Denied (no permission, page not focused): the old command is the fallback.
+      console.debug('[ebpf-lab] clipboard write refused', error);
+      document.execCommand('copy');
+    });
+  } else document.execCommand('copy');
+}
+
+/** Whether `event` asks to copy: Ctrl+Shift+C, or Ctrl+C while there is a selection. */
+export function isCopyKey(event: KeyboardEvent, hasSelection: boolean): boolean {
+  if (event.type !== 'keydown' || !event.ctrlKey || event.altKey || event.metaKey) return false;
+  if (event.code !== 'KeyC') return false;
+  return event.shiftKey || hasSelection;
 }
 
 /** `text` as dim line(s) for a terminal (`\r\n` line ends, ANSI faint). */
