@@ -12,6 +12,7 @@ import { button, h } from './dom.js';
 import { MONO_FONT } from './fonts.js';
 import { monaco } from './monaco-setup.js';
 import { lessonFileKey, local } from './storage.js';
+import type { TabFocusMode } from './tab-focus.js';
 
 /** How long typing must pause before the source is compiled ahead. */
 const PREPARE_DELAY_MS = 700;
@@ -27,6 +28,8 @@ export interface EditorActions {
   prepare(source: string): void;
   /** Any file's text changed (typing, Reset, a lesson reload...). */
   edited(): void;
+  /** `fileName` now shows what the learner typed in another tab of this lesson. */
+  syncedFromOtherTab(fileName: string): void;
 }
 
 interface OpenFile {
@@ -56,6 +59,14 @@ function monacoLanguage(file: LessonFile): string {
   }
 }
 
+/**
+ * The dot a modified file's name carries (shown by the `modified` class): named, so a screen
+ * reader hears "probe.c modified" too.
+ */
+function modifiedDot(): HTMLElement {
+  return h('span', { class: 'modified-dot', role: 'img', 'aria-label': 'modified' });
+}
+
 export class EditorPane {
   readonly element: HTMLElement;
   readonly diagnostics: Diagnostics;
@@ -76,6 +87,7 @@ export class EditorPane {
   constructor(
     private readonly lesson: Lesson,
     private readonly actions: EditorActions,
+    private readonly tabFocus: TabFocusMode,
   ) {
     this.files = lesson.files.map((file) => this.openFile(file));
     if (this.files.length === 0) {
@@ -149,6 +161,7 @@ export class EditorPane {
             : 'No probe to run here: these files are saved to /root, run them in the Sandbox shell',
         ),
         h('div', { class: 'toolbar-spacer' }),
+        tabFocus.switchFor('indents'),
         h('div', { class: 'toolbar-group' }, this.stopButton, this.runButton, this.checkButton),
       ),
       this.host,
@@ -159,6 +172,10 @@ export class EditorPane {
       control.hidden = !this.runFile;
     }
     this.updateFileControls();
+    // Every edit is kept in localStorage at once, so another tab of this lesson announces each
+    // of its edits with a storage event: this tab takes them, and the two never drift apart
+    // (with the last save to /root silently winning).
+    window.addEventListener('storage', (event) => this.otherTabEdited(event));
   }
 
   /** Creates the Monaco editor; the pane must be in the document. */
@@ -181,6 +198,10 @@ export class EditorPane {
     });
     this.editor = editor;
     editor.addCommand(monaco.KeyMod.CtrlCmd | monaco.KeyCode.Enter, () => this.actions.run());
+    // The trimmed Monaco bundle has no "toggle Tab key moves focus" action: the page's own
+    // switch takes Ctrl+M (real Ctrl on every platform) and sets the editor's option.
+    editor.addCommand(monaco.KeyMod.WinCtrl | monaco.KeyCode.KeyM, () => this.tabFocus.toggle());
+    this.tabFocus.watch((on) => editor.updateOptions({ tabFocusMode: on }));
   }
 
   /** The source Run sends (the lesson's first C file), or null when the lesson has none. */
@@ -299,6 +320,22 @@ export class EditorPane {
     return open;
   }
 
+  private otherTabEdited(event: StorageEvent): void {
+    if (event.storageArea !== window.localStorage) return;
+    const open = this.files.find((f) => f.storageKey === event.key);
+    if (!open) return;
+    // No draft means the file is back to its starter (Reset in the other tab).
+    const text = event.newValue ?? open.file.starter;
+    if (open.model.getValue() === text) return;
+    // An edit, not setValue: Ctrl+Z here brings this tab's text back.
+    open.model.pushEditOperations(
+      [],
+      [{ range: open.model.getFullModelRange(), text }],
+      () => null,
+    );
+    this.actions.syncedFromOtherTab(open.file.name);
+  }
+
   private contentChanged(open: OpenFile): void {
     const value = this.keepDraft(open);
     this.actions.edited();
@@ -320,7 +357,7 @@ export class EditorPane {
 
   private renderFileTabs(): HTMLElement {
     if (this.files.length === 1) {
-      const name = h('span', { class: 'file-name' }, this.current.file.name);
+      const name = h('span', { class: 'file-name' }, this.current.file.name, modifiedDot());
       name.classList.toggle(
         'modified',
         this.current.model.getValue() !== this.current.file.starter,
@@ -330,7 +367,7 @@ export class EditorPane {
     }
     const tablist = h('div', { class: 'file-tabs', role: 'tablist', 'aria-label': 'Lesson files' });
     for (const open of this.files) {
-      const tab = button(open.file.name, () => this.select(open), {
+      const tab = button(h('span', {}, open.file.name, modifiedDot()), () => this.select(open), {
         role: 'tab',
         class: 'file-tab',
         id: `file-tab-${this.files.indexOf(open)}`,

@@ -3,13 +3,23 @@
  * to the server as `shell-input`, its output comes back as `shell-output`, and the terminal is
  * kept fitted to the pane, telling the server each new size so the shell's pty matches.
  * Copying a selection and pasting also work with Ctrl+Shift+C / Ctrl+Shift+V, since plain
- * Ctrl+C and Ctrl+V belong to the shell (interrupt, literal next).
+ * Ctrl+C and Ctrl+V belong to the shell (interrupt, literal next). Tab completes in the shell;
+ * with "Tab moves focus" on (Ctrl+M) it leaves the shell instead.
  */
 import type { Terminal } from '@xterm/xterm';
 import type { ClientMessage } from '../shared/protocol.js';
 import { h, pane } from './dom.js';
 import type { AckBatcher } from './flow-control.js';
-import { createTerminal, dimLines, keepFitted, type TerminalView, viewOf } from './terminals.js';
+import { isTabFocusKey, type TabFocusMode } from './tab-focus.js';
+import {
+  copyText,
+  createTerminal,
+  dimLines,
+  keepFitted,
+  nameInput,
+  type TerminalView,
+  viewOf,
+} from './terminals.js';
 
 /** Under the protocol's 64 KiB per `shell-input`, so a large paste goes out in several. */
 const INPUT_CHUNK = 16 * 1024;
@@ -29,6 +39,7 @@ export class ShellPane {
   constructor(
     private readonly send: (message: ClientMessage) => boolean,
     private readonly acks: AckBatcher,
+    private readonly tabFocus: TabFocusMode,
   ) {
     this.term = createTerminal({ cursorBlink: true });
     this.view = viewOf(this.term);
@@ -36,7 +47,11 @@ export class ShellPane {
     this.element = pane(
       'Sandbox shell',
       'terminal-pane shell-pane',
-      [h('span', { class: 'pane-hint' }, 'Ctrl+Shift+C / Ctrl+Shift+V to copy and paste')],
+      [
+        h('span', { class: 'pane-hint' }, 'Ctrl+Shift+C / Ctrl+Shift+V to copy and paste'),
+        h('div', { class: 'toolbar-spacer' }),
+        tabFocus.switchFor('completes commands'),
+      ],
       h('div', { class: 'terminal-frame' }, this.screen),
     );
   }
@@ -44,6 +59,7 @@ export class ShellPane {
   /** Opens the terminal; the pane must be in the document (xterm measures its font). */
   mount(): void {
     this.term.open(this.screen);
+    nameInput(this.term, 'Sandbox shell terminal');
     keepFitted(this.term, this.screen, () => this.sendSize(false));
     this.view.onData((data) => this.input(data));
     this.term.attachCustomKeyEventHandler((event) => this.handleKey(event));
@@ -88,7 +104,14 @@ export class ShellPane {
     this.term.focus();
   }
 
+  /** false: xterm leaves the key alone (the browser's default action happens). */
   private handleKey(event: KeyboardEvent): boolean {
+    if (isTabFocusKey(event)) {
+      event.preventDefault();
+      this.tabFocus.toggle();
+      return false;
+    }
+    if (event.key === 'Tab' && this.tabFocus.enabled) return false;
     if (event.type !== 'keydown' || !event.ctrlKey || !event.shiftKey) return true;
     if (event.code === 'KeyC') {
       if (this.term.hasSelection()) copyText(this.term.getSelection());
@@ -99,11 +122,4 @@ export class ShellPane {
     if (event.code === 'KeyV') return false;
     return true;
   }
-}
-
-function copyText(text: string): void {
-  // The async clipboard exists only in secure contexts (https, localhost). Elsewhere the old
-  // copy command still works: xterm answers the copy event of its focused textarea.
-  if (navigator.clipboard) navigator.clipboard.writeText(text).catch(() => {});
-  else document.execCommand('copy');
 }

@@ -2,13 +2,23 @@
  * The "Trace output" pane: a read-only terminal showing what the probe prints, with a toolbar
  * (Clear, search with next/previous) and a "Jump to latest" prompt. While the learner has
  * scrolled up, xterm keeps the view still as output arrives (auto-scroll pauses) and the pane
- * says new output is waiting below.
+ * says new output is waiting below. It takes no input, so Tab and Shift+Tab always move on, and
+ * Ctrl+C (with a selection) or Ctrl+Shift+C copies.
  */
 import { SearchAddon } from '@xterm/addon-search';
 import type { Terminal } from '@xterm/xterm';
 import { button, h, pane } from './dom.js';
 import type { AckBatcher } from './flow-control.js';
-import { createTerminal, dimLines, keepFitted, type TerminalView, viewOf } from './terminals.js';
+import {
+  copyText,
+  createTerminal,
+  dimLines,
+  isCopyKey,
+  keepFitted,
+  nameInput,
+  type TerminalView,
+  viewOf,
+} from './terminals.js';
 
 const SEARCH_DECORATIONS = {
   matchBackground: '#623315',
@@ -17,6 +27,10 @@ const SEARCH_DECORATIONS = {
   activeMatchBorder: '#74879f',
   activeMatchColorOverviewRuler: '#a0a0a0cc',
 };
+
+function countLines(text: string): number {
+  return text.split('\n').length - 1;
+}
 
 export class TracePane {
   readonly element: HTMLElement;
@@ -32,7 +46,11 @@ export class TracePane {
   private atLineStart = true;
   private newOutputBelow = false;
 
-  constructor(private readonly acks: AckBatcher) {
+  /** `onLines(n)`: n more lines were written (a hidden pane's tab counts them). */
+  constructor(
+    private readonly acks: AckBatcher,
+    private readonly onLines: (count: number) => void = () => {},
+  ) {
     this.term = createTerminal({
       disableStdin: true,
       cursorBlink: false,
@@ -107,7 +125,9 @@ export class TracePane {
   /** Opens the terminal; the pane must be in the document (xterm measures its font). */
   mount(): void {
     this.term.open(this.screen);
+    nameInput(this.term, 'Trace output terminal');
     keepFitted(this.term, this.screen);
+    this.term.attachCustomKeyEventHandler((event) => this.handleKey(event));
     // xterm reports output scrolling; the learner's own scrolling (wheel, scrollbar, keys) is
     // checked after the fact, since not every xterm version reports it.
     this.term.onScroll(() => this.updateScrollPrompt());
@@ -122,10 +142,23 @@ export class TracePane {
     }
   }
 
+  /** false: xterm leaves the key alone (the browser's default action happens). */
+  private handleKey(event: KeyboardEvent): boolean {
+    // Nothing to type into: Tab belongs to the page, so the shell after it is reachable.
+    if (event.key === 'Tab') return false;
+    if (isCopyKey(event, this.term.hasSelection())) {
+      event.preventDefault();
+      if (this.term.hasSelection()) copyText(this.term.getSelection());
+      return false;
+    }
+    return true;
+  }
+
   /** Trace output from the server; acknowledged once written. */
   write(data: string): void {
     if (!data) return;
     this.atLineStart = data.endsWith('\n');
+    this.onLines(countLines(data));
     const ack = this.acks.track('trace', data.length);
     this.view.write(data, () => {
       ack();
@@ -138,6 +171,7 @@ export class TracePane {
   note(text: string): void {
     const prefix = this.atLineStart ? '' : '\r\n';
     this.atLineStart = true;
+    this.onLines(text.replace(/\r?\n$/, '').split(/\r?\n/).length);
     this.view.write(prefix + dimLines(text));
   }
 
