@@ -30,6 +30,12 @@ export class AttachPicker {
     this.add('automatic', AUTOMATIC_LABEL, []);
     // A lesson without attach points attaches the BCC way: Automatic is its default.
     this.select.value = lessonAttach.length > 0 ? 'lesson' : 'automatic';
+    // A narrow window can still cut the choice: its whole text is in the tooltip.
+    const showChoice = () => {
+      this.select.title = this.select.selectedOptions[0]?.textContent ?? '';
+    };
+    this.select.addEventListener('change', showChoice);
+    showChoice();
     this.element = h(
       'div',
       { class: 'attach-picker' },

@@ -1,13 +1,12 @@
 /**
  * The "Bytecode" panel: what the kernel actually runs. For each loaded program, two columns: the
  * verified instructions (xlated) grouped under the line of the learner's source they came from,
- * and the JIT-compiled machine code. Collapsible, since it is for the curious; the choice is kept.
+ * and the JIT-compiled machine code. Collapsible, since it is for the curious. It shows only
+ * the program of this page's latest Run: a rejected Run empties it, and with nothing to show it
+ * is collapsed (it starts collapsed on every lesson), so it never takes the editor's room.
  */
 import type { BytecodeInstruction, BytecodeProgram, ServerMessageOf } from '../shared/protocol.js';
 import { button, h, pane, replaceChildren } from './dom.js';
-import { local } from './storage.js';
-
-const OPEN_KEY = 'ebpf-lab:bytecode-open';
 
 /** Consecutive instructions from one source line. */
 interface InstructionGroup {
@@ -57,7 +56,7 @@ export class BytecodeView {
       [this.summary, h('div', { class: 'toolbar-spacer' }), this.toggle],
       this.body,
     );
-    this.setOpen(local.get(OPEN_KEY) === 'true');
+    this.setOpen(false);
   }
 
   setOpen(open: boolean): void {
@@ -65,7 +64,21 @@ export class BytecodeView {
     this.toggle.textContent = open ? 'Hide bytecode' : 'Show bytecode';
     this.body.hidden = !open;
     this.element.classList.toggle('open', open);
-    local.set(OPEN_KEY, String(open));
+  }
+
+  /** No program to show (a rejected Run): says why, and folds away. */
+  clear(summary: string): void {
+    this.summary.textContent = summary;
+    replaceChildren(this.body, h('p', { class: 'muted' }, summary));
+    this.setOpen(false);
+  }
+
+  /** The shown program is no longer loaded (the run stopped): it stays, marked as such. */
+  markUnloaded(): void {
+    if (!this.body.querySelector('.bytecode-program')) return;
+    if (!this.summary.textContent?.startsWith('Last Run')) {
+      this.summary.textContent = `Last Run (stopped): ${this.summary.textContent}`;
+    }
   }
 
   /** A probe attached and its bytecode was asked for. */
@@ -81,6 +94,8 @@ export class BytecodeView {
   ): void {
     const { programs, error } = message;
     const total = programs.reduce((sum, p) => sum + p.xlated.length, 0);
+    // Nothing to read: no reason to take the editor's room.
+    if (programs.length === 0) this.setOpen(false);
     this.summary.textContent =
       programs.length === 0
         ? error

@@ -21,23 +21,39 @@ export interface LessonLayout {
   element: HTMLElement;
   /** Brings a terminal forward (matters on narrow screens, where only one shows). */
   showTerminal(name: TerminalName): void;
+  /**
+   * `lines` new lines arrived in a terminal: while its tab is the hidden one (narrow screens),
+   * the tab counts them, so the learner knows there is something to see.
+   */
+  newOutput(name: TerminalName, lines: number): void;
 }
 
 export function createLessonLayout(parts: LessonLayoutParts): LessonLayout {
   parts.trace.id = 'trace-pane';
   parts.shell.id = 'shell-pane';
   const tabs = new Map<TerminalName, HTMLButtonElement>();
+  const badges = new Map<TerminalName, { element: HTMLElement; count: number }>();
   const terminals = h('div', { class: 'terminals' });
+  const setBadge = (name: TerminalName, count: number) => {
+    const badge = badges.get(name);
+    if (!badge) return;
+    badge.count = count;
+    badge.element.hidden = count === 0;
+    badge.element.textContent = count > 999 ? '999+ new' : `${count} new`;
+  };
   const showTerminal = (name: TerminalName) => {
     terminals.dataset.active = name;
     for (const [tabName, tab] of tabs) tab.setAttribute('aria-selected', String(tabName === name));
+    setBadge(name, 0);
   };
   const tablist = h('div', { class: 'terminal-tabs', role: 'tablist', 'aria-label': 'Terminals' });
   for (const [name, label] of [
     ['trace', 'Trace output'],
     ['shell', 'Sandbox shell'],
   ] as const) {
-    const tab = button(label, () => showTerminal(name), {
+    const badge = h('span', { class: 'tab-badge', hidden: true });
+    badges.set(name, { element: badge, count: 0 });
+    const tab = button(h('span', {}, label, badge), () => showTerminal(name), {
       role: 'tab',
       class: 'terminal-tab',
       'aria-controls': `${name}-pane`,
@@ -79,5 +95,11 @@ export function createLessonLayout(parts: LessonLayoutParts): LessonLayout {
     }),
     work,
   );
-  return { element, showTerminal };
+  const newOutput = (name: TerminalName, lines: number) => {
+    // The tabs show on narrow screens only; elsewhere both terminals are in view.
+    const tabsShown = tablist.offsetParent !== null;
+    if (!tabsShown || terminals.dataset.active === name || lines <= 0) return;
+    setBadge(name, (badges.get(name)?.count ?? 0) + lines);
+  };
+  return { element, showTerminal, newOutput };
 }

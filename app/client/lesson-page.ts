@@ -19,6 +19,7 @@ import { renderError, topBar } from './page-frame.js';
 import { filesProblem, SandboxFileSaver } from './sandbox-files.js';
 import { ShellPane } from './shell-pane.js';
 import { StatusLine, toneOfPhase } from './status.js';
+import { TabFocusMode } from './tab-focus.js';
 import { TracePane } from './trace-pane.js';
 
 /** Run stays disabled this long after a click, unless the server answers sooner. */
@@ -86,6 +87,7 @@ class LessonPage {
   private readonly trace: TracePane;
   private readonly shell: ShellPane;
   private readonly layout: LessonLayout;
+  private readonly tabFocus = new TabFocusMode();
 
   private phase: Phase | null = null;
   private connected = false;
@@ -121,15 +123,24 @@ class LessonPage {
       send: (files) => send({ type: 'save-files', files }),
       refused: (problem) => this.status.show(`Not saved to the sandbox: ${problem}.`, 'warn'),
     });
-    this.editor = new EditorPane(lesson, {
-      run: () => this.run(),
-      stop: () => this.stop(),
-      check: () => this.check(),
-      prepare: (source) => this.prepare(source),
-      edited: () => this.saver.edited(),
-    });
-    this.trace = new TracePane(this.acks);
-    this.shell = new ShellPane(send, this.acks);
+    this.editor = new EditorPane(
+      lesson,
+      {
+        run: () => this.run(),
+        stop: () => this.stop(),
+        check: () => this.check(),
+        prepare: (source) => this.prepare(source),
+        edited: () => this.saver.edited(),
+        syncedFromOtherTab: (name) =>
+          this.status.flash(
+            `${name} updated with your edits from another tab of this lesson`,
+            'ok',
+          ),
+      },
+      this.tabFocus,
+    );
+    this.trace = new TracePane(this.acks, (lines) => this.layout.newOutput('trace', lines));
+    this.shell = new ShellPane(send, this.acks, this.tabFocus);
     this.content = createLessonContent(lesson, {
       openInEditor: (text, language) => this.editor.openText(text, language),
       runInShell: (commands) => this.runInShell(commands),
@@ -210,6 +221,7 @@ class LessonPage {
     }
     // The shell's copy of the files matches what runs (the Python half may read them).
     this.saver.saveNow();
+    this.editor.diagnostics.sent(source);
     if (
       !this.connection.send({
         type: 'run',
@@ -285,6 +297,7 @@ class LessonPage {
     if (source === this.lastPrepared) return;
     // Too large to run: Run will say so; compiling it ahead would only earn an error.
     if (byteLength(source) > this.sourceLimitBytes) return;
+    this.editor.diagnostics.sent(source);
     if (this.connection.send({ type: 'prepare', source })) this.lastPrepared = source;
   }
 
@@ -377,7 +390,7 @@ class LessonPage {
         break;
       }
       case 'diagnostics':
-        this.editor.diagnostics.showDiagnostics(message.diagnostics ?? []);
+        this.editor.diagnostics.compileResult(message.source, message.diagnostics ?? []);
         break;
       case 'run-error':
         this.onRunError(message);
@@ -454,7 +467,7 @@ class LessonPage {
     // The server's own status usually says it first; otherwise say it here.
     if (this.phase !== 'attached') this.status.show(`Attached ${where}`, 'ok');
     this.phase = 'attached';
-    this.editor.diagnostics.clearErrors();
+    this.editor.diagnostics.attached(message.source);
     this.bytecode.showPending();
     this.connection.send({ type: 'bytecode' });
     this.recordProgress();
@@ -470,8 +483,12 @@ class LessonPage {
         ? `${message.message}: ${verifier.summary}`
         : message.message;
     this.status.show(headline, 'error');
-    this.editor.diagnostics.showDiagnostics(message.diagnostics ?? []);
-    this.editor.diagnostics.showVerifier(verifier ?? null);
+    this.editor.diagnostics.runRejected(
+      message.source,
+      message.diagnostics ?? [],
+      verifier ?? null,
+    );
+    this.bytecode.clear('No program loaded: the last Run was rejected');
 
     const lines = [`── ${message.message} ──`];
     if (verifier) {
@@ -494,6 +511,7 @@ class LessonPage {
     // The server's status line says why it stopped (and keeps an error's message): don't
     // overwrite it here.
     if (this.phase !== 'error') this.phase = 'stopped';
+    this.bytecode.markUnloaded();
     const why = STOP_REASONS[message.reason] ?? `: ${message.reason}`;
     this.trace.note(`── stopped${why} · ${plural(message.lines, 'trace line')} ──`);
     this.updateControls();
