@@ -83,6 +83,8 @@ export class EditorPane {
   private readonly resetButton: HTMLButtonElement;
   private readonly solutionButton: HTMLButtonElement;
   private prepareTimer: number | undefined;
+  /** The file being given another tab's text (not stored again: it came from storage). */
+  private fromOtherTab: OpenFile | null = null;
 
   constructor(
     private readonly lesson: Lesson,
@@ -327,12 +329,19 @@ export class EditorPane {
     // No draft means the file is back to its starter (Reset in the other tab).
     const text = event.newValue ?? open.file.starter;
     if (open.model.getValue() === text) return;
-    // An edit, not setValue: Ctrl+Z here brings this tab's text back.
-    open.model.pushEditOperations(
-      [],
-      [{ range: open.model.getFullModelRange(), text }],
-      () => null,
-    );
+    // The text is in storage already. Writing it back could put an older text over a newer
+    // one that the other tab has stored meanwhile, and bounce it there mid-typing.
+    this.fromOtherTab = open;
+    try {
+      // An edit, not setValue: Ctrl+Z here brings this tab's text back.
+      open.model.pushEditOperations(
+        [],
+        [{ range: open.model.getFullModelRange(), text }],
+        () => null,
+      );
+    } finally {
+      this.fromOtherTab = null;
+    }
     this.actions.syncedFromOtherTab(open.file.name);
   }
 
@@ -349,7 +358,10 @@ export class EditorPane {
   private keepDraft(open: OpenFile): string {
     const value = open.model.getValue();
     // Only a draft that differs from the starter is kept, so Reset simply forgets the draft.
-    if (value === open.file.starter) local.remove(open.storageKey);
+    // Another tab's text is stored already, by the tab it came from.
+    if (open === this.fromOtherTab) {
+      // nothing to store
+    } else if (value === open.file.starter) local.remove(open.storageKey);
     else local.set(open.storageKey, value);
     open.label?.classList.toggle('modified', value !== open.file.starter);
     return value;
