@@ -201,8 +201,16 @@ export class EditorPane {
     this.editor = editor;
     editor.addCommand(monaco.KeyMod.CtrlCmd | monaco.KeyCode.Enter, () => this.actions.run());
     // The trimmed Monaco bundle has no "toggle Tab key moves focus" action: the page's own
-    // switch takes Ctrl+M (real Ctrl on every platform) and sets the editor's option.
-    editor.addCommand(monaco.KeyMod.WinCtrl | monaco.KeyCode.KeyM, () => this.tabFocus.toggle());
+    // switch takes Ctrl+M (the Ctrl key on every platform, which no single KeyMod names) and
+    // sets the editor's option.
+    editor.onKeyDown((event) => {
+      const { ctrlKey, shiftKey, altKey, metaKey } = event;
+      if (!ctrlKey || shiftKey || altKey || metaKey || event.keyCode !== monaco.KeyCode.KeyM)
+        return;
+      event.preventDefault();
+      event.stopPropagation();
+      this.tabFocus.toggle();
+    });
     this.tabFocus.watch((on) => editor.updateOptions({ tabFocusMode: on }));
   }
 
