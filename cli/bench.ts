@@ -21,16 +21,21 @@ import { ProbeRun } from '../runner/probe/probe-run.js';
 import { execInSandbox } from '../runner/sandbox/exec.js';
 import { QemuSandboxDriver } from '../runner/sandbox/qemu.js';
 import type { Sandbox } from '../runner/sandbox/sandbox.js';
+import { runNeighbourBench } from './bench-neighbour.js';
 import { progressLine } from './progress.js';
 import { UsageError } from './usage.js';
 
-export const BENCH_USAGE = `Usage: ebpf-lab bench [--runs N] [--json]
+export const BENCH_USAGE = `Usage: ebpf-lab bench [--runs N] [--json] [--neighbour]
 
 Boots a sandbox and measures boot, cold run, warm runs and the guide's own
 \`python3 hello_world.py\`, interleaved in the same sandbox.
 
   --runs N   rounds of warm, warm-compile and guide runs (default 5, at least 1)
   --json     print the results as one JSON object on the last line
+  --neighbour
+             instead: a victim sandbox's warm Run (to the first trace line) alone, then
+             while a neighbour sandbox burns both vCPUs uncapped, then capped at the
+             host CPU quota every sandbox gets
 
 Targets on a 2-core machine under software emulation: boot-to-ready <= 3 s,
 warm run <= 1.5 s median, warm run / guide run <= 0.4.`;
@@ -60,7 +65,7 @@ export function median(values: number[]): number {
 }
 
 /** Starts a probe run, fires the trigger once attached, resolves at the first Hello World line. */
-async function timeToFirstLine(sandbox: Sandbox, source: string): Promise<number> {
+export async function timeToFirstLine(sandbox: Sandbox, source: string): Promise<number> {
   const started = performance.now();
   let resolveLine!: (ms: number) => void;
   const firstLine = new Promise<number>((resolve) => {
@@ -176,11 +181,20 @@ export async function runBench(
 export async function benchCommand(args: string[]): Promise<number> {
   const { values } = parseArgs({
     args,
-    options: { runs: { type: 'string' }, json: { type: 'boolean' } },
+    options: {
+      runs: { type: 'string' },
+      json: { type: 'boolean' },
+      neighbour: { type: 'boolean' },
+    },
   });
   const runs = values.runs === undefined ? 5 : Number(values.runs);
   if (!Number.isInteger(runs) || runs < 1 || runs > 100) {
     throw new UsageError(`--runs must be a whole number from 1 to 100, got "${values.runs}"`);
+  }
+  if (values.neighbour) {
+    const result = await runNeighbourBench(runs, (text) => progressLine('bench', text));
+    process.stdout.write(`${JSON.stringify(result, null, values.json ? 0 : 2)}\n`);
+    return 0;
   }
   const result = await runBench(runs, (text) => progressLine('bench', text));
   if (values.json) {

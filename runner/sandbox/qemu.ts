@@ -130,6 +130,8 @@ export function spawnQemu(args: string[], options: SpawnOptions): ChildProcess {
 
 export interface QemuDriverOptions {
   image?: GuestImage;
+  /** Host CPUs the sandbox may use (a cgroup quota); null: uncapped (for the bench's baseline). */
+  hostCpus?: number | null;
   accel?: Accel;
   memoryMiB?: number;
   cpus?: number;
@@ -158,6 +160,10 @@ export class QemuSandboxDriver implements SandboxDriver {
           memoryMiB: this.options.memoryMiB ?? LIMITS.sandboxMemoryMiB.value,
           tscKhz: hostTscKhz(readFileSync('/proc/cpuinfo', 'utf8')),
           cpus: this.options.cpus ?? 2,
+          hostCpus:
+            this.options.hostCpus === undefined
+              ? LIMITS.sandboxHostCpus.value
+              : this.options.hostCpus,
         },
         timeoutMs,
         options,
@@ -227,7 +233,7 @@ class QemuSandbox implements Sandbox {
   }
 
   static async boot(
-    config: Omit<QemuOptions, 'agentSocket'>,
+    config: Omit<QemuOptions, 'agentSocket'> & { hostCpus: number | null },
     timeoutMs: number,
     options: SandboxStartOptions,
   ): Promise<QemuSandbox> {
@@ -236,8 +242,11 @@ class QemuSandbox implements Sandbox {
     const agentSocket = join(dir, 'agent.sock');
     const args = qemuArgs({ ...config, agentSocket });
     const child = spawnQemu(args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    const cpuCap = capCpu(child.pid, basename(dir), LIMITS.sandboxHostCpus.value);
-    if (!cpuCap.applied) warnUncapped(cpuCap.reason);
+    const cpuCap =
+      config.hostCpus === null
+        ? { applied: false, reason: 'uncapped by request', remove: () => {} }
+        : capCpu(child.pid, basename(dir), config.hostCpus);
+    if (!cpuCap.applied && config.hostCpus !== null) warnUncapped(cpuCap.reason);
     const sandbox = new QemuSandbox(config.accel, child, dir);
     void sandbox.exited.then(() => cpuCap.remove());
     const spawnError = new Promise<never>((_, reject) =>
