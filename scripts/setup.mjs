@@ -19,12 +19,15 @@ export const ROOT = fileURLToPath(new URL('..', import.meta.url));
 export const SYSTEM_PACKAGES = [
   // Runs the sandbox microVM that learners' probes execute in.
   'qemu-system-x86',
-  // Build the guest image: root filesystem, initramfs archive, ext4 image, and lz4 to unpack
-  // the kernel for direct (PVH) boot. Busybox comes from the guest's own packages.
+  // Build the guest image: root filesystem, initramfs archive, ext4 image; zstd (trixie) or
+  // lz4 (bookworm) to unpack the kernel for direct (PVH) boot, and xz for the `.ko.xz` modules
+  // the initramfs loads. Busybox comes from the guest's own packages.
   'mmdebstrap',
   'e2fsprogs',
   'cpio',
+  'zstd',
   'lz4',
+  'xz-utils',
   // `setpriv --pdeathsig`, so a qemu never outlives the process that started it.
   'util-linux',
   // Runs the guest agent's protocol test on the host.

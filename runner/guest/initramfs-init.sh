@@ -1,5 +1,5 @@
 #!/bin/busybox sh
-# PID 1 of the sandbox's initramfs: load the virtio drivers, mount the read-only root image
+# PID 1 of the sandbox's initramfs: load the virtio drivers that are modules, mount the read-only root image
 # under a tmpfs overlay (the learner can write anywhere; nothing persists), mount what BCC and
 # the shell need, copy in the agent, and hand over to busybox init in the real root.
 # Everything here runs on the initramfs's static busybox: cheaper than any process in the
@@ -14,9 +14,11 @@ fail() {
   poweroff -f
 }
 
-for module in virtio_ring virtio virtio_mmio virtio_blk virtio_console overlay; do
+# The image build wrote the order (dependencies first); drivers the kernel has built in are not
+# listed.
+while read -r module; do
   insmod "/modules/$module.ko" || fail "cannot load $module"
-done
+done </modules/load-order
 
 tries=0
 while [ ! -b /dev/vda ]; do

@@ -20,9 +20,18 @@ import {
   utimes,
   writeFile,
 } from 'node:fs/promises';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { cacheRoot, GUEST_DIR, IMAGE_RECIPE_DIR } from '../paths.js';
 import { protocolDescription } from '../protocol/json-schema.js';
+import { decompressInPlace, formatOfData, formatOfName } from './compression.js';
+import {
+  type ModulePlan,
+  moduleName,
+  parseModulesBuiltin,
+  parseModulesDep,
+  planModules,
+} from './kernel-modules.js';
+import { parseDpkgStatus, type ToolVersion, toolVersions } from './package-versions.js';
 import {
   debianSources,
   GUEST_PAYLOAD,
@@ -38,6 +47,10 @@ export interface GuestImage {
   initramfs: string;
   rootfs: string;
   kernelRelease: string;
+  /** Debian release the rootfs was built from (`trixie`). */
+  suite: string;
+  /** Versions of the kernel, BCC, bpftrace, bpftool, clang/LLVM and Python in the image. */
+  tools: ToolVersion[];
   /** Identifies this exact image (rootfs + initramfs recipes). */
   id: string;
 }
@@ -53,7 +66,16 @@ export type ProgressListener = (progress: BuildProgress) => void;
 interface RootfsManifest {
   kernelRelease: string;
   builtAt: string;
+  suite: string;
+  tools: ToolVersion[];
+  /** Initramfs modules: files to load in order (names), and the wanted ones built in. */
+  modules: { load: string[]; builtin: string[] };
 }
+
+/** In the guest: the image's tool versions, which the agent reports in its `ready` message. */
+export const GUEST_TOOLS_FILE = 'etc/ebpf-lab/tools.json';
+/** In the rootfs cache folder and the initramfs: module names to insmod, one a line. */
+const MODULE_ORDER_FILE = 'load-order';
 
 export function imagesDir(): string {
   return join(cacheRoot(), 'images');
@@ -81,6 +103,8 @@ export async function findImage(): Promise<GuestImage | undefined> {
     initramfs,
     rootfs: join(dir, 'rootfs.ext4'),
     kernelRelease: manifest.kernelRelease,
+    suite: manifest.suite ?? 'bookworm',
+    tools: manifest.tools ?? [],
     id: `${rootHash}-${initHash}`,
   };
 }
@@ -162,6 +186,7 @@ async function buildRootfs(hash: string, report: (stage: string, detail?: string
         ...[...ROOTFS_RECIPE.dpkgExcludes, ...ROOTFS_RECIPE.dpkgExcludesUnlessNeeded].map(
           (path) => `--dpkgopt=path-exclude=${path}`,
         ),
+        ...ROOTFS_RECIPE.dpkgIncludes.map((path) => `--dpkgopt=path-include=${path}`),
         // An executable path is exec-ed directly with the root as $1: no shell involved.
         `--customize-hook=${join(IMAGE_RECIPE_DIR, 'customize-rootfs.sh')}`,
         ROOTFS_RECIPE.suite,
@@ -180,13 +205,20 @@ async function buildRootfs(hash: string, report: (stage: string, detail?: string
     await extractKernel(join(tree, 'boot', `vmlinuz-${kernelRelease}`), join(partial, 'vmlinux'));
     await copyFile(join(tree, 'bin', 'busybox'), join(partial, 'busybox'));
     await chmod(join(partial, 'busybox'), 0o755);
-    await mkdir(join(partial, 'modules'));
-    const moduleDir = join(tree, 'lib', 'modules', kernelRelease, 'kernel');
-    for (const name of INITRAMFS_MODULES) {
-      const found = await findFile(moduleDir, `${name}.ko`);
-      if (!found) throw new ImageBuildError(`kernel module ${name}.ko not found in ${moduleDir}`);
-      await copyFile(found, join(partial, 'modules', `${name}.ko`));
+    const modules = await copyInitramfsModules(
+      join(tree, 'lib', 'modules', kernelRelease),
+      kernelRelease,
+      join(partial, 'modules'),
+    );
+    if (modules.builtin.length > 0) {
+      report('rootfs', `built into the kernel: ${modules.builtin.join(', ')}`);
     }
+    const tools = toolVersions(
+      parseDpkgStatus(await readFile(join(tree, 'var', 'lib', 'dpkg', 'status'), 'utf8')),
+    );
+    report('rootfs', tools.map((t) => `${t.tool} ${t.version}`).join(', '));
+    await mkdir(join(tree, GUEST_TOOLS_FILE, '..'), { recursive: true });
+    await writeFile(join(tree, GUEST_TOOLS_FILE), `${JSON.stringify(tools, null, 2)}\n`);
     // The kernel lives outside the root image; the guest never needs its own copy.
     await rm(join(tree, 'boot'), { recursive: true, force: true });
     await mkdir(join(tree, 'boot'));
@@ -209,7 +241,13 @@ async function buildRootfs(hash: string, report: (stage: string, detail?: string
       `${sizeMiB}M`,
     ]);
     await rm(tree, { recursive: true, force: true });
-    const manifest: RootfsManifest = { kernelRelease, builtAt: new Date().toISOString() };
+    const manifest: RootfsManifest = {
+      kernelRelease,
+      builtAt: new Date().toISOString(),
+      suite: ROOTFS_RECIPE.suite,
+      tools,
+      modules,
+    };
     await writeFile(join(partial, 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`);
     await rm(rootfsDir(hash), { recursive: true, force: true });
     await rename(partial, rootfsDir(hash));
@@ -234,9 +272,11 @@ async function buildInitramfs(
     }
     await copyFile(join(root, 'busybox'), join(stage, 'bin', 'busybox'));
     await chmod(join(stage, 'bin', 'busybox'), 0o755);
-    for (const name of INITRAMFS_MODULES) {
+    const order = await readFile(join(root, 'modules', MODULE_ORDER_FILE), 'utf8');
+    for (const name of order.split('\n').filter(Boolean)) {
       await copyFile(join(root, 'modules', `${name}.ko`), join(stage, 'modules', `${name}.ko`));
     }
+    await writeFile(join(stage, 'modules', MODULE_ORDER_FILE), order);
     await copyFile(join(GUEST_DIR, 'initramfs-init.sh'), join(stage, 'init'));
     await chmod(join(stage, 'init'), 0o755);
     for (const [file, target] of GUEST_PAYLOAD) {
@@ -269,11 +309,12 @@ async function buildInitramfs(
 /**
  * The uncompressed kernel (ELF vmlinux) out of Debian's bzImage. qemu boots it directly through
  * its PVH entry point, skipping the real-mode set-up and the decompressor: about 0.4 s of every
- * boot under software emulation. Debian compresses its kernels with LZ4 (legacy frame).
+ * boot under software emulation. Debian compresses the payload with LZ4 (bookworm) or zstd
+ * (trixie); the format is recognised by its magic bytes.
  *
  * The compressed payload is located through the bzImage setup header (boot protocol 2.08+:
  * `payload_offset` and `payload_length`, relative to the protected-mode code), and the kernel
- * appends the uncompressed size as 4 trailing bytes, which lz4 would reject as garbage.
+ * appends the uncompressed size as 4 trailing bytes, which the decompressors reject as garbage.
  */
 async function extractKernel(bzImage: string, vmlinux: string) {
   const image = await readFile(bzImage);
@@ -282,18 +323,57 @@ async function extractKernel(bzImage: string, vmlinux: string) {
   const payloadStart = protectedModeStart + image.readUInt32LE(0x248);
   const payloadLength = image.readUInt32LE(0x24c);
   const payload = image.subarray(payloadStart, payloadStart + payloadLength - 4);
-  if (!payload.subarray(0, 4).equals(Buffer.from([0x02, 0x21, 0x4c, 0x18]))) {
-    throw new ImageBuildError(`${bzImage}: the kernel payload is not LZ4 (legacy frame)`);
+  const format = formatOfData(payload);
+  if (!format) {
+    const magic = payload.subarray(0, 6).toString('hex');
+    throw new ImageBuildError(
+      `${bzImage}: unknown kernel payload compression (magic ${magic}); expected LZ4, zstd, xz or gzip`,
+    );
   }
-  const payloadFile = join(vmlinux, '..', 'kernel.lz4');
+  const payloadFile = `${vmlinux}${format.suffix}`;
   await writeFile(payloadFile, payload);
-  await runTool('lz4', ['-d', '-f', '-q', payloadFile, vmlinux]);
-  await rm(payloadFile);
+  await decompressInPlace(format, payloadFile, (command, args) => runTool(command, args));
   const file = await open(vmlinux);
   const { buffer: elf } = await file.read(Buffer.alloc(4), 0, 4, 0).finally(() => file.close());
   if (!elf.equals(Buffer.from([0x7f, 0x45, 0x4c, 0x46]))) {
     throw new ImageBuildError(`${bzImage}: the decompressed kernel is not an ELF file`);
   }
+}
+
+/**
+ * Copies the module files the initramfs loads into `dest` as plain `.ko` (busybox's insmod
+ * cannot read xz), with their load order in `dest/load-order`; skips the ones the kernel has
+ * built in, and fails when one is neither.
+ */
+async function copyInitramfsModules(
+  moduleRoot: string,
+  kernelRelease: string,
+  dest: string,
+): Promise<{ load: string[]; builtin: string[] }> {
+  const deps = parseModulesDep(await readFile(join(moduleRoot, 'modules.dep'), 'utf8'));
+  const builtin = parseModulesBuiltin(await readFile(join(moduleRoot, 'modules.builtin'), 'utf8'));
+  let plan: ModulePlan;
+  try {
+    plan = planModules(INITRAMFS_MODULES, deps, builtin, kernelRelease);
+  } catch (error) {
+    throw new ImageBuildError((error as Error).message, { cause: error });
+  }
+  await mkdir(dest, { recursive: true });
+  const names: string[] = [];
+  for (const path of plan.load) {
+    const file = basename(path);
+    const name = moduleName(path);
+    const copy = join(dest, file);
+    await copyFile(join(moduleRoot, path), copy);
+    const format = formatOfName(file);
+    const plain = format
+      ? await decompressInPlace(format, copy, (command, args) => runTool(command, args))
+      : copy;
+    await rename(plain, join(dest, `${name}.ko`));
+    names.push(name);
+  }
+  await writeFile(join(dest, MODULE_ORDER_FILE), `${names.join('\n')}\n`);
+  return { load: names, builtin: plan.builtin };
 }
 
 /** Removes the `*.partial-<pid>` folders in `dir` of builds whose process died. */
@@ -314,19 +394,6 @@ export function isProcessAlive(pid: number): boolean {
   } catch (error) {
     return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
-}
-
-async function findFile(dir: string, name: string): Promise<string | undefined> {
-  for (const entry of await readdir(dir, { withFileTypes: true })) {
-    const path = join(dir, entry.name);
-    if (entry.isDirectory()) {
-      const found = await findFile(path, name);
-      if (found) return found;
-    } else if (entry.name === name) {
-      return path;
-    }
-  }
-  return undefined;
 }
 
 /** Relative paths of everything under `dir`, parents before children (as cpio needs). */
@@ -379,6 +446,11 @@ export function runTool(
           `${command} failed (${signal ?? `exit ${code}`}):\n  ${tail.slice(-10).join('\n  ')}`,
         ),
       );
+    });
+    // A tool that exits without reading its input (most of them, on an error) closes the pipe:
+    // the exit code reports the failure, so EPIPE here is not a second one.
+    child.stdin.on('error', (error: NodeJS.ErrnoException) => {
+      if (error.code !== 'EPIPE') reject(new ImageBuildError(`${command}: ${error.message}`));
     });
     child.stdin.end(options.input ?? '');
   });

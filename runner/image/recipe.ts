@@ -10,15 +10,17 @@ import { GUEST_DIR, IMAGE_RECIPE_DIR } from '../paths.js';
 import { protocolDescription } from '../protocol/json-schema.js';
 
 /** Bump to force a rebuild when the build procedure itself changes. */
-const BUILDER_VERSION = 2;
+const BUILDER_VERSION = 3;
 
 export const ROOTFS_RECIPE = Object.freeze({
-  suite: 'bookworm',
+  // Debian 13: kernel 6.12 (LTS), BCC 0.31, bpftrace 0.23, clang 19, what current material
+  // assumes (block_io_* tracepoints, ring buffers, newer verifier messages).
+  suite: 'trixie',
   variant: 'essential',
   components: ['main'],
   packages: [
-    // Debian's cloud kernel: kprobes, BTF, BPF LSM; virtio drivers as modules. The headers
-    // must be the same version: BCC compiles against them.
+    // Debian's cloud kernel: kprobes, BTF, BPF LSM; some virtio drivers built in, the rest as
+    // (xz-compressed) modules. The headers must be the same version: BCC compiles against them.
     'linux-image-cloud-amd64',
     'linux-headers-cloud-amd64',
     // BCC, as the guide uses it, and the other tools lessons reach for.
@@ -26,6 +28,11 @@ export const ROOTFS_RECIPE = Object.freeze({
     'bpfcc-tools',
     'bpftrace',
     'bpftool',
+    // clang and libbpf's headers: what material beyond BCC compiles with (clang -target bpf).
+    'clang',
+    'libbpf-dev',
+    // Tutorials show a program's bpf() calls with strace.
+    'strace',
     'tcpdump',
     // objdump disassembles the JIT's machine code for the bytecode view: Debian's bpftool is
     // built without libbfd, so `bpftool prog dump jited` cannot.
@@ -47,11 +54,18 @@ export const ROOTFS_RECIPE = Object.freeze({
     '/usr/share/locale/*',
     '/usr/share/info/*',
   ],
+  // Kept despite the excludes above (dpkg applies path-include after them): BCC's tutorial
+  // examples (hello_world.py, tracing/*), which learners run from the shell as the tutorial does.
+  // The parent folder must be included too, or dpkg cannot create the examples folder in it.
+  dpkgIncludes: ['/usr/share/doc/bpfcc-tools', '/usr/share/doc/bpfcc-tools/examples*'],
   // The kernel's own initramfs is never used (the sandbox has its own), so skip building it.
   dpkgExcludesUnlessNeeded: ['/etc/kernel/postinst.d/initramfs-tools'],
 });
 
-/** Kernel modules the initramfs loads, in dependency order. */
+/**
+ * Kernel modules the initramfs needs, in dependency order. Those the kernel has built in
+ * (modules.builtin; on trixie virtio_ring, virtio, virtio_console) are skipped at build time.
+ */
 export const INITRAMFS_MODULES = [
   'virtio_ring',
   'virtio',

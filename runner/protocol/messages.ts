@@ -141,12 +141,25 @@ export const AttachedProbe = z.strictObject({
 });
 export type AttachedProbe = z.infer<typeof AttachedProbe>;
 
+/** A tool in the sandbox and the Debian package version it came from (the image manifest). */
+export const ToolVersion = z.strictObject({
+  tool: z.string().max(64).describe('What a learner calls it: kernel, BCC, bpftrace, clang, ...'),
+  package: z.string().max(128),
+  version: z.string().max(128).describe('The Debian package version, e.g. 0.31.0+ds-7.'),
+});
+export type ToolVersion = z.infer<typeof ToolVersion>;
+
 export const AgentMessage = z.discriminatedUnion('type', [
   z.strictObject({
     type: z.literal('ready'),
     protocolVersion: z.number().int(),
     kernel: z.string().max(256),
     bcc: z.string().max(64).describe('BCC version, or empty until the BCC worker is warm.'),
+    tools: z
+      .array(ToolVersion)
+      .max(32)
+      .optional()
+      .describe("The image's tool versions; absent where the sandbox is not our image (local)."),
   }),
   z.strictObject({ type: z.literal('pong'), id }),
   z.strictObject({ type: z.literal('run-stage'), id, stage: RunStage, cached: z.boolean() }),
