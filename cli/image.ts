@@ -1,15 +1,19 @@
-/** `ebpf-lab image build|status`: the guest image the sandbox boots. */
+/** `ebpf-lab image build|status|info`: the guest image the sandbox boots. */
 import { parseArgs } from 'node:util';
-import { buildImage, findImage, imagesDir } from '../runner/image/build.js';
+import { buildImage, findImage, type GuestImage, imagesDir } from '../runner/image/build.js';
+import { upstreamVersion } from '../runner/image/package-versions.js';
 import { progressLine } from './progress.js';
 import { UsageError } from './usage.js';
 
 export const IMAGE_USAGE = `Usage: ebpf-lab image build [--force]
        ebpf-lab image status
+       ebpf-lab image info [--json]
 
   build    Build the guest image (Debian kernel, BCC, agent) unless it is cached.
            --force rebuilds it even when cached.
-  status   Print whether the image for this version is cached, and where.`;
+  status   Print whether the image for this version is cached, and where.
+  info     Print the image's Debian release and the versions of its kernel, BCC, bpftrace,
+           bpftool, clang/LLVM, libbpf and Python (--json: as one JSON object).`;
 
 export async function imageCommand(args: string[]): Promise<number> {
   const [action, ...rest] = args;
@@ -35,5 +39,39 @@ export async function imageCommand(args: string[]): Promise<number> {
     );
     return 0;
   }
+  if (action === 'info') {
+    const { values } = parseArgs({ args: rest, options: { json: { type: 'boolean' } } });
+    const image = await findImage();
+    if (!image) {
+      process.stderr.write(`not built (cache: ${imagesDir()}); run: ebpf-lab image build\n`);
+      return 1;
+    }
+    if (values.json) {
+      const { id, suite, kernelRelease, tools } = image;
+      process.stdout.write(`${JSON.stringify({ id, suite, kernelRelease, tools })}\n`);
+      return 0;
+    }
+    process.stdout.write(`${formatImageInfo(image)}\n`);
+    return 0;
+  }
   throw new UsageError(IMAGE_USAGE);
+}
+
+/** The image, then one aligned line per tool: name, upstream version, Debian package (version). */
+export function formatImageInfo(
+  image: Pick<GuestImage, 'id' | 'suite' | 'kernelRelease' | 'tools'>,
+): string {
+  const lines = [`guest image ${image.id}: Debian ${image.suite}, kernel ${image.kernelRelease}`];
+  if (image.tools.length === 0) {
+    lines.push(
+      '  (no tool versions recorded: built before they were; ebpf-lab image build --force)',
+    );
+  }
+  const width = Math.max(0, ...image.tools.map((t) => t.tool.length));
+  for (const t of image.tools) {
+    lines.push(
+      `  ${t.tool.padEnd(width)}  ${upstreamVersion(t.version).padEnd(10)}  ${t.package} ${t.version}`,
+    );
+  }
+  return lines.join('\n');
 }

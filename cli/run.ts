@@ -16,6 +16,7 @@ import {
   type StopReason,
 } from '../runner/probe/probe-run.js';
 import { formatTraceLine } from '../runner/probe/trace-line.js';
+import { describeSandbox } from '../runner/sandbox/describe-sandbox.js';
 import { SANDBOX_KINDS, sandboxDriver } from '../runner/sandbox/drivers.js';
 import { execInSandbox } from '../runner/sandbox/exec.js';
 import { type Sandbox, SandboxError } from '../runner/sandbox/sandbox.js';
@@ -222,11 +223,7 @@ export async function runCommand(args: string[]): Promise<number> {
     });
     output.event('sandbox', { mode: sandbox.mode, kernel: sandbox.kernel, bootMs: sandbox.bootMs });
     if (!options.json) {
-      progressLine(
-        'run',
-        `sandbox ready (${sandbox.mode}, kernel ${sandbox.kernel})`,
-        sandbox.bootMs,
-      );
+      progressLine('run', `sandbox ready (${describeSandbox(sandbox)})`, sandbox.bootMs);
     }
     return await runProbe(sandbox, source, options, output, abort.signal);
   } catch (error) {

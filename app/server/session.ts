@@ -11,6 +11,7 @@ import { dumpPrograms } from '../../runner/probe/bytecode.js';
 import { prepareProbe } from '../../runner/probe/prepare.js';
 import { ProbeRun, type ProbeRunEvent } from '../../runner/probe/probe-run.js';
 import { formatTraceLine } from '../../runner/probe/trace-line.js';
+import { describeSandbox } from '../../runner/sandbox/describe-sandbox.js';
 import { writeFiles } from '../../runner/sandbox/files.js';
 import type { Sandbox, SandboxStartOptions } from '../../runner/sandbox/sandbox.js';
 import { type RunOutcome, runChecks } from '../checks/run-checks.js';
@@ -138,7 +139,7 @@ export class LearnerSession {
     if (!runInFlight && !this.checking && this.sandbox?.isAlive) {
       return {
         phase: 'ready',
-        text: `Sandbox ready (${this.sandbox.mode}, kernel ${this.sandbox.kernel}).`,
+        text: `Sandbox ready (${describeSandbox(this.sandbox)}).`,
       };
     }
     return this.status;
@@ -226,10 +227,7 @@ export class LearnerSession {
         // A warm sandbox from the pool is ready at once: "0.0 s" would say nothing.
         const seconds = (performance.now() - started) / 1000;
         const took = seconds >= 0.1 ? `, ${seconds.toFixed(1)} s` : '';
-        this.setStatus(
-          'ready',
-          `Sandbox ready (${sandbox.mode}, kernel ${sandbox.kernel}${took}).`,
-        );
+        this.setStatus('ready', `Sandbox ready (${describeSandbox(sandbox)}${took}).`);
         return sandbox;
       })
       .catch((error: unknown) => {

@@ -121,6 +121,16 @@ def bcc_version():
         return ''
 
 
+def image_tools():
+    """Tool versions the image build wrote into the root file system (absent outside our image)."""
+    try:
+        with open('/etc/ebpf-lab/tools.json', encoding='utf-8') as f:
+            tools = json.load(f)
+    except (OSError, ValueError):
+        return None
+    return tools if isinstance(tools, list) else None
+
+
 class Worker:
     """The BCC worker process: started ahead of need, restarted after a crash or a timeout."""
 
@@ -373,8 +383,12 @@ class Agent:
         if message['protocolVersion'] != PROTOCOL['protocolVersion']:
             return self.error(None, 'version', f'agent speaks protocol {PROTOCOL["protocolVersion"]}, '
                               f'host speaks {message["protocolVersion"]}: rebuild the guest image')
-        self.channel.send({'type': 'ready', 'protocolVersion': PROTOCOL['protocolVersion'],
-                           'kernel': os.uname().release, 'bcc': bcc_version()})
+        ready = {'type': 'ready', 'protocolVersion': PROTOCOL['protocolVersion'],
+                 'kernel': os.uname().release, 'bcc': bcc_version()}
+        tools = image_tools()
+        if tools is not None:
+            ready['tools'] = tools
+        self.channel.send(ready)
         self.worker.start_once()
 
     def on_ping(self, message):

@@ -13,6 +13,7 @@ import { AgentConnection } from '../agent-connection.js';
 import { LIMITS } from '../limits.js';
 import { GUEST_DIR } from '../paths.js';
 import { protocolDescription } from '../protocol/json-schema.js';
+import type { ToolVersion } from '../protocol/messages.js';
 import {
   rejectOnAbort,
   type Sandbox,
@@ -108,6 +109,7 @@ class LocalSandbox implements Sandbox {
   readonly exited: Promise<SandboxExit>;
   readonly agent: AgentConnection;
   kernel = '';
+  tools: ToolVersion[] = [];
   bootMs = 0;
   private stopping = false;
 
@@ -160,6 +162,7 @@ class LocalSandbox implements Sandbox {
         aborted,
       ]);
       sandbox.kernel = ready.kernel;
+      sandbox.tools = ready.tools ?? [];
       sandbox.bootMs = Math.round(performance.now() - started);
       return sandbox;
     } catch (error) {

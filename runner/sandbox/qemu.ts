@@ -14,6 +14,7 @@ import { basename, join } from 'node:path';
 import { AgentConnection } from '../agent-connection.js';
 import { findImage, type GuestImage } from '../image/build.js';
 import { LIMITS } from '../limits.js';
+import type { ToolVersion } from '../protocol/messages.js';
 import { type Accel, chooseAccel } from './accel.js';
 import { capCpu } from './cpu-cap.js';
 import {
@@ -188,6 +189,7 @@ class QemuSandbox implements Sandbox {
   private consoleTail = '';
   readonly exited: Promise<SandboxExit>;
   kernel = '';
+  tools: ToolVersion[] = [];
   bootMs = 0;
 
   private constructor(
@@ -286,6 +288,7 @@ class QemuSandbox implements Sandbox {
         timedOut,
       ]);
       sandbox.kernel = ready.kernel;
+      sandbox.tools = ready.tools ?? [];
       sandbox.bootMs = Math.round(performance.now() - started);
       return sandbox;
     } catch (error) {

@@ -4,6 +4,7 @@
  * protocol and pass the same tests (test/e2e/sandbox-contract.ts).
  */
 import type { AgentConnection } from '../agent-connection.js';
+import type { ToolVersion } from '../protocol/messages.js';
 
 export type SandboxMode = 'kvm' | 'tcg' | 'local';
 
@@ -18,6 +19,8 @@ export interface Sandbox {
   readonly agent: AgentConnection;
   /** Kernel release inside the sandbox. */
   readonly kernel: string;
+  /** Versions of BCC, bpftrace, clang... in the sandbox, when its image says (not `local`). */
+  readonly tools?: readonly ToolVersion[];
   /** Power-on to agent ready, in ms. */
   readonly bootMs: number;
   /** The host process that holds the sandbox (qemu, or the local agent). */
