@@ -266,6 +266,77 @@ int count(void *ctx) {
     expect(report).toMatchObject({ summary: "R1 invalid mem access 'scalar'", line: 2 });
   });
 
+  // Logs of Linux 6.12 (Debian 13's cloud kernel), as BCC 0.31 returned them in the sandbox.
+  describe('Linux 6.12 logs', () => {
+    const NULL_MAP_SOURCE = `BPF_HASH(counts, u32, u64);
+int f(void *ctx) {
+    u32 key = 0;
+    u64 *v = counts.lookup(&key);
+    *v += 1;
+    return 0;
+}
+`;
+    const NULL_MAP_LOG = log(
+      '; u64 *v = counts.lookup(&key); @ main.c:16',
+      '2: (18) r1 = 0xffff888004cf2c00       ; R1_w=map_ptr(map=counts,ks=4,vs=8)',
+      '6: (85) call bpf_map_lookup_elem#1    ; R0_w=map_value_or_null(id=1,map=counts,ks=4,vs=8)',
+      '; *v += 1; @ main.c:17',
+      '7: (79) r1 = *(u64 *)(r0 +0)',
+      "R0 invalid mem access 'map_value_or_null'",
+      'processed 7 insns (limit 1000000) max_states_per_insn 0 total_states 0 peak_states 0 mark_read 0',
+      '',
+      "HINT: The 'map_value_or_null' error can happen if you dereference a pointer value from a map lookup without first checking if that pointer is NULL.",
+    );
+
+    it("finds the source line despite the ' @ main.c:N' the kernel appends to line info", () => {
+      expect(explainVerifierLog(NULL_MAP_LOG, NULL_MAP_SOURCE)).toMatchObject({
+        summary: "R0 invalid mem access 'map_value_or_null'",
+        line: 5,
+        sourceText: '*v += 1;',
+      });
+    });
+
+    it("does not take the line number of BCC's rewritten source as the learner's", () => {
+      // main.c:4 is BCC's numbering; the learner's line with that text is line 2.
+      const report = explainVerifierLog(
+        log('; int *p = 0; return *p; @ main.c:4', "R1 invalid mem access 'scalar'", STATS),
+        NULL_DEREF_SOURCE,
+      );
+      expect(report).toMatchObject({ line: 2, sourceText: 'int *p = 0; return *p;' });
+    });
+
+    it('keeps an @ that is part of the source text', () => {
+      const report = explainVerifierLog(
+        log('; bpf_trace_printk("a @ b:1\\n");', "R1 invalid mem access 'scalar'", STATS),
+        'int f(void *ctx) {\n  bpf_trace_printk("a @ b:1\\n");\n}',
+      );
+      expect(report.line).toBe(2);
+    });
+
+    it('explains an unbounded variable-offset stack read as a bounds problem, not a loop', () => {
+      const report = explainVerifierLog(
+        log(
+          '; bpf_trace_printk("byte %d\\n", buf[i]); @ main.c:7',
+          '10: (0f) r1 += r0                     ; R0_w=scalar(smin=0,smax=umax=0xffffffff,var_off=(0x0; 0xffffffff)) R1_w=fp(off=-8,smin=0,smax=umax=0xffffffff,var_off=(0x0; 0xffffffff))',
+          '12: (71) r3 = *(u8 *)(r1 +0)',
+          'invalid unbounded variable-offset read from stack R1',
+          'processed 12 insns (limit 1000000) max_states_per_insn 0 total_states 0 peak_states 0 mark_read 0',
+        ),
+        'int out_of_bounds(void *ctx) {\n    char buf[8] = {};\n    u32 i = bpf_get_prandom_u32();\n    bpf_trace_printk("byte %d\\n", buf[i]);\n    return 0;\n}\n',
+      );
+      expect(report.summary).toBe('invalid unbounded variable-offset read from stack R1');
+      expect(report.explanation).toMatch(/outside the memory/);
+      expect(report.explanation).not.toMatch(/loop/);
+      expect(report.line).toBe(4);
+    });
+
+    it('explains a variable-offset write the same way', () => {
+      expect(
+        explainVerifierLog('invalid unbounded variable-offset write to stack R2', '').explanation,
+      ).toMatch(/outside the memory/);
+    });
+  });
+
   describe('source lines', () => {
     it('leaves line and sourceText out when the text is not in the source', () => {
       const report = explainVerifierLog(NULL_DEREF_LOG, 'int main(void) { return 0; }\n');

@@ -83,7 +83,7 @@ export const VERIFIER_CAUSES: readonly Cause[] = [
   },
   {
     pattern:
-      /outside of the allowed memory range|invalid access to (?:map value|packet|memory)|min value is negative|unbounded\b.*\b(?:access|value)|out of bounds/,
+      /outside of the allowed memory range|invalid access to (?:map value|packet|memory)|min value is negative|unbounded\b.*\b(?:access|value)|out of bounds|variable-offset (?:read|write)/,
     explanation:
       'The program may read or write outside the memory it is allowed to touch, e.g. past ' +
       'the end of a map value, buffer or packet, or at an index the verifier cannot bound. ' +
@@ -187,8 +187,11 @@ export function explainVerifierLog(log: string, source: string): VerifierReport 
   return report;
 }
 
-// The verifier prints `; <source text>` (left-trimmed, no line number) whenever the source
-// line changes. The last one before the error is the line being checked when it failed.
+// The verifier prints `; <source text>` (left-trimmed) whenever the source line changes; Linux
+// 6.12 appends ` @ <file>:<line>`, where file and line are BCC's rewritten source, not the
+// learner's. The last one before the error is the line being checked when it failed.
+const LINE_INFO_FILE = / @ [^ ]+:\d+$/;
+
 function findSourceLine(
   lines: string[],
   before: number,
@@ -198,7 +201,7 @@ function findSourceLine(
   for (let i = 0; i < before; i++) {
     const line = lines[i] ?? '';
     if (!line.startsWith('; ')) continue;
-    const text = line.slice(2).trim();
+    const text = line.slice(2).trim().replace(LINE_INFO_FILE, '').trim();
     if (text !== '' && text !== infos.at(-1)) infos.push(text);
   }
   const target = infos.at(-1);
