@@ -86,10 +86,14 @@ export const GUEST_PAYLOAD: readonly (readonly [string, string])[] = [
 export const DEBIAN_MIRROR_DEFAULT = 'http://deb.debian.org/debian';
 export const DEBIAN_SECURITY_MIRROR_DEFAULT = 'http://deb.debian.org/debian-security';
 
-export function debianSources(env: NodeJS.ProcessEnv = process.env): string[] {
+/** APT sources for `suite` (the guest image's by default; the Vagrant VM test's is bookworm). */
+export function debianSources(
+  env: NodeJS.ProcessEnv = process.env,
+  suite: string = ROOTFS_RECIPE.suite,
+): string[] {
   const mirror = env.EBPF_LAB_DEBIAN_MIRROR || DEBIAN_MIRROR_DEFAULT;
   const security = env.EBPF_LAB_DEBIAN_SECURITY_MIRROR || DEBIAN_SECURITY_MIRROR_DEFAULT;
-  const { suite, components } = ROOTFS_RECIPE;
+  const { components } = ROOTFS_RECIPE;
   return [
     `deb ${mirror} ${suite} ${components.join(' ')}`,
     `deb ${mirror} ${suite}-updates ${components.join(' ')}`,

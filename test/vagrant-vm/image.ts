@@ -77,7 +77,7 @@ export function vmImageHash(): string {
   for (const part of [
     String(BUILDER_VERSION),
     JSON.stringify(VM_RECIPE),
-    JSON.stringify(debianSources()),
+    JSON.stringify(debianSources(process.env, VM_RECIPE.suite)),
     readFileSync(join(HERE, 'customize-root.sh')),
     readFileSync(join(HERE, 'vm-provision.sh')),
     ...extraCaFiles().map((file) => readFileSync(file)),
@@ -143,7 +143,7 @@ async function buildVmImage(report: Report): Promise<void> {
         `--customize-hook=sh ${shellQuote(join(HERE, 'customize-root.sh'))} "$1" ${shellQuote(HERE)} ${shellQuote(extraCa)}`,
         VM_RECIPE.suite,
         tree,
-        ...debianSources(),
+        ...debianSources(process.env, VM_RECIPE.suite),
       ],
       report,
     );
