@@ -145,6 +145,7 @@ export class EditorPane {
         { class: 'pane-toolbar file-bar' },
         this.renderFileTabs(),
         h('div', { class: 'toolbar-spacer' }),
+        tabFocus.switchFor('indents'),
         h('div', { class: 'toolbar-group' }, this.resetButton, this.solutionButton),
       ),
       h(
@@ -163,7 +164,6 @@ export class EditorPane {
             : 'No probe to run here: these files are saved to /root, run them in the Sandbox shell',
         ),
         h('div', { class: 'toolbar-spacer' }),
-        tabFocus.switchFor('indents'),
         h('div', { class: 'toolbar-group' }, this.stopButton, this.runButton, this.checkButton),
       ),
       this.host,

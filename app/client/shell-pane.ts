@@ -48,7 +48,11 @@ export class ShellPane {
       'Sandbox shell',
       'terminal-pane shell-pane',
       [
-        h('span', { class: 'pane-hint' }, 'Ctrl+Shift+C / Ctrl+Shift+V to copy and paste'),
+        h(
+          'span',
+          { class: 'pane-hint', title: 'Ctrl+Shift+C / Ctrl+Shift+V to copy and paste' },
+          'Ctrl+Shift+C / Ctrl+Shift+V to copy and paste',
+        ),
         h('div', { class: 'toolbar-spacer' }),
         tabFocus.switchFor('completes commands'),
       ],
