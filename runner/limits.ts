@@ -16,7 +16,8 @@ export interface Limit {
     | 'messages'
     | 'messages/s'
     | 'tabs'
-    | 'CPUs';
+    | 'CPUs'
+    | 'processes';
   readonly what: string;
 }
 
@@ -44,6 +45,20 @@ const limits = {
   tabsPerLearner: { value: 8, unit: 'tabs', what: 'open lab tabs per learner' },
   // A tab still flooding after this many refused messages is closed.
   tabRefusedMessages: { value: 20_000, unit: 'messages', what: 'refused messages from one tab' },
+  // Shell input the guest has not read yet; more is refused (the tab is told) until it has.
+  shellInputBacklogBytes: { value: 1024 * 1024, unit: 'bytes', what: 'unread shell input' },
+  // Under software emulation qemu caches translated guest code; by default up to 1 GiB.
+  tcgTranslationCacheMiB: { value: 256, unit: 'MiB', what: 'translated code cache (tcg)' },
+  // Inside the guest: the learner's shell and all it starts share one cgroup, so the agent and
+  // the BCC worker keep the rest of the sandbox's memory and a share of its CPUs.
+  learnerProcesses: { value: 512, unit: 'processes', what: 'processes in the sandbox shell' },
+  learnerMemoryMiB: { value: 512, unit: 'MiB', what: 'memory of the sandbox shell' },
+  // /tmp, /dev/shm, /run and every file written in the sandbox share one tmpfs of this size.
+  sandboxFilesMiB: { value: 256, unit: 'MiB', what: 'files in the sandbox' },
+  // The host's watch: the agent says it is alive every 2 s; this much silence is a fault.
+  heartbeatTimeoutMs: { value: 30_000, unit: 'ms', what: 'sandbox silence' },
+  // A Run with no word from the sandbox this long (not even "compiling") is stuck.
+  runProgressTimeoutMs: { value: 60_000, unit: 'ms', what: 'run start' },
 } as const satisfies Record<string, Limit>;
 
 /** Deeply frozen: a limit is never changed at run time, only overridden per run. */

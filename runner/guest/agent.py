@@ -22,7 +22,9 @@ import sys
 import termios
 import threading
 import time
+import uuid
 
+import guest_limits
 import schema_check
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -31,6 +33,11 @@ MAX_LINE_BYTES = 2 * 1024 * 1024
 MAX_SHELLS = 8
 EXEC_OUTPUT_CAP = 1024 * 1024
 WORKER_CRASH_WINDOW_S = 5.0
+HEARTBEAT_INTERVAL_S = 2.0
+# Exists from the agent's first start until the sandbox powers off: a later start is a respawn.
+STARTED_MARKER = '/run/ebpf-lab-agent.started'
+# The sandbox's own limits (guest_limits.py); None outside a qemu sandbox (the local driver).
+GUEST = None
 
 # The image build writes protocol.json beside the agent; the local driver passes its own.
 PROTOCOL_FILE = (sys.argv[sys.argv.index('--protocol') + 1] if '--protocol' in sys.argv
@@ -113,6 +120,15 @@ def find_port():
     raise SystemExit(f'no virtio port named {PORT_NAME}')
 
 
+def enter_learner_group():
+    """In a child the learner controls (the shell, a command), before exec."""
+    if GUEST is not None:
+        try:
+            GUEST.enter_learner_group()
+        except OSError:
+            pass  # unconfined rather than no shell: the watcher already logged why
+
+
 def bcc_version():
     try:
         with open('/usr/lib/python3/dist-packages/bcc/version.py', encoding='utf-8') as f:
@@ -159,6 +175,8 @@ class Worker:
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
         )
+        if GUEST is not None:
+            GUEST.protect_worker(self.proc.pid)
         threading.Thread(target=self.pump, args=(self.proc,), daemon=True).start()
 
     def pump(self, proc):
@@ -256,6 +274,7 @@ class Shell:
         pid, fd = pty.fork()
         if pid == 0:
             os.chdir('/root' if os.path.isdir('/root') else '/')
+            enter_learner_group()
             env = dict(SHELL_ENV, TERM='xterm-256color', COLORTERM='truecolor')
             os.execve('/bin/bash', ['-bash'], env)
         self.pid, self.fd = pid, fd
@@ -300,7 +319,7 @@ def run_command(channel, message, running):
         ['/bin/bash', '--noprofile', '--norc', '-s'],
         stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
         cwd='/root' if os.path.isdir('/root') else '/', env=dict(SHELL_ENV, TERM='dumb'),
-        start_new_session=True,
+        start_new_session=True, preexec_fn=enter_learner_group,
     )
     running[message['id']] = proc
     budget = [EXEC_OUTPUT_CAP]
@@ -348,6 +367,31 @@ class Agent:
         self.shells = {}
         self.execs = {}
         self.said_ready = False
+        self.instance = uuid.uuid4().hex[:16]
+        self.beating = False
+        self.balloon_loading = False
+
+    def start_heartbeat(self):
+        """Tells the host every couple of seconds that the agent lives, which agent it is (a
+        respawned agent is a new one) and which shells are open. Started only once a host is
+        known to listen: a virtio port nobody reads would block the writer."""
+        if self.beating:
+            return
+        self.beating = True
+        threading.Thread(target=self.heartbeat, daemon=True).start()
+
+    def heartbeat(self):
+        seq = 0
+        while True:
+            self.channel.send({'type': 'heartbeat', 'agent': self.instance, 'seq': seq,
+                               'shells': sorted(self.shells)[:16],
+                               'memAvailableKiB': mem_available_kib()})
+            seq += 1
+            time.sleep(HEARTBEAT_INTERVAL_S)
+
+    def guest_event(self, kind, text):
+        log(f'guest event {kind}: {text}')
+        self.channel.send({'type': 'guest-event', 'kind': kind, 'message': text})
 
     def error(self, message_id, code, text):
         self.channel.send({'type': 'error', 'id': message_id, 'code': code, 'message': text})
@@ -389,7 +433,12 @@ class Agent:
         if tools is not None:
             ready['tools'] = tools
         self.channel.send(ready)
+        self.start_heartbeat()
         self.worker.start_once()
+        if GUEST is not None and not self.balloon_loading:
+            # After the answer, like the worker: boot time is what a learner waits for.
+            self.balloon_loading = True
+            threading.Thread(target=load_balloon, daemon=True).start()
 
     def on_ping(self, message):
         self.channel.send({'type': 'pong', 'id': message['id']})
@@ -459,13 +508,49 @@ class Agent:
             shell.close()
 
 
+def mem_available_kib():
+    try:
+        with open('/proc/meminfo', encoding='ascii') as f:
+            for line in f:
+                if line.startswith('MemAvailable:'):
+                    return int(line.split()[1])
+    except (OSError, ValueError, IndexError):
+        pass
+    return 0
+
+
+def load_balloon():
+    """virtio-balloon with free page reporting hands pages the guest freed back to the host,
+    so a sandbox's host memory does not only grow. A module on Debian's cloud kernels."""
+    result = subprocess.run(['modprobe', '-q', 'virtio_balloon'], check=False,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    if result.returncode != 0:
+        log(f'virtio_balloon not loaded: {result.stderr.decode(errors="replace").strip()}')
+
+
 def main():
+    global GUEST
     if '--stdio' in sys.argv:
         channel = Channel(sys.stdin.fileno(), sys.stdout.fileno(), retry_on_eof=False)
     else:
         port = os.open(find_port(), os.O_RDWR)
         channel = Channel(port, port, retry_on_eof=True)
     agent = Agent(channel)
+    if '--stdio' not in sys.argv:
+        GUEST = guest_limits.GuestLimits.from_cmdline(agent.guest_event, log)
+        if GUEST is not None:
+            GUEST.setup()
+        if os.path.exists(STARTED_MARKER):
+            # Respawned (killed, crashed): the host still listens on the port. Say so at once,
+            # so it sees a new agent instead of waiting for silence.
+            log('respawned: the host will see a new agent')
+            agent.start_heartbeat()
+        else:
+            try:
+                with open(STARTED_MARKER, 'w', encoding='ascii') as f:
+                    f.write(agent.instance)
+            except OSError as err:
+                log(f'could not write {STARTED_MARKER}: {err}')
     for line in channel.lines():
         agent.handle_line(line)
 

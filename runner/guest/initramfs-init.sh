@@ -27,9 +27,17 @@ while [ ! -b /dev/vda ]; do
   sleep 0.02
 done
 
+# One tmpfs holds every file the sandbox writes (the overlay's upper layer, /tmp, /dev/shm,
+# /run), with one size: separate tmpfs mounts may each take half the RAM, so together they
+# could take all of it. The host passes the size (runner/limits.ts) on the command line.
+files_mib=256
+for arg in $(cat /proc/cmdline); do
+  case "$arg" in ebpf_lab.files_mib=*) files_mib="${arg#*=}" ;; esac
+done
 mount -t ext4 -o ro /dev/vda /ro || fail "cannot mount the root image"
-mount -t tmpfs -o mode=0755 tmpfs /rw || fail "cannot mount the overlay tmpfs"
-mkdir -p /rw/upper /rw/work
+mount -t tmpfs -o "mode=0755,size=${files_mib}m" tmpfs /rw || fail "cannot mount the overlay tmpfs"
+mkdir -p /rw/upper /rw/work /rw/tmp /rw/shm /rw/run
+chmod 1777 /rw/tmp /rw/shm
 mount -t overlay overlay -o lowerdir=/ro,upperdir=/rw/upper,workdir=/rw/work /newroot ||
   fail "cannot mount the overlay"
 cp -a /payload/. /newroot/ || fail "cannot install the agent"
@@ -39,9 +47,10 @@ mount --move /proc /newroot/proc
 mount --move /sys /newroot/sys
 mkdir -p /newroot/dev/pts /newroot/dev/shm
 mount -t devpts -o gid=5,mode=620,ptmxmode=666 devpts /newroot/dev/pts
-mount -t tmpfs -o mode=1777 tmpfs /newroot/dev/shm
-mount -t tmpfs -o mode=1777 tmpfs /newroot/tmp
-mount -t tmpfs -o mode=0755 tmpfs /newroot/run
+mount --bind /rw/shm /newroot/dev/shm
+mount --bind /rw/tmp /newroot/tmp
+mount --bind /rw/run /newroot/run
+mount -t cgroup2 cgroup2 /newroot/sys/fs/cgroup || fail "cannot mount cgroup2"
 mount -t debugfs debugfs /newroot/sys/kernel/debug
 mount -t tracefs tracefs /newroot/sys/kernel/tracing
 mount -t bpf bpf /newroot/sys/fs/bpf

@@ -81,6 +81,7 @@ export const GUEST_PAYLOAD: readonly (readonly [string, string])[] = [
   ['agent.py', 'opt/ebpf-lab/agent.py'],
   ['bcc_worker.py', 'opt/ebpf-lab/bcc_worker.py'],
   ['schema_check.py', 'opt/ebpf-lab/schema_check.py'],
+  ['guest_limits.py', 'opt/ebpf-lab/guest_limits.py'],
 ];
 
 export const DEBIAN_MIRROR_DEFAULT = 'http://deb.debian.org/debian';

@@ -162,6 +162,22 @@ export const AgentMessage = z.discriminatedUnion('type', [
       .describe("The image's tool versions; absent where the sandbox is not our image (local)."),
   }),
   z.strictObject({ type: z.literal('pong'), id }),
+  z
+    .strictObject({
+      type: z.literal('heartbeat'),
+      agent: z.string().min(1).max(64).describe('Changes when the agent restarts.'),
+      seq: z.number().int().nonnegative(),
+      shells: z.array(id).max(16).describe('The shells the agent has open.'),
+      memAvailableKiB: z.number().int().nonnegative(),
+    })
+    .describe('Sent by the agent every couple of seconds: the host watches for silence.'),
+  z
+    .strictObject({
+      type: z.literal('guest-event'),
+      kind: z.enum(['processes', 'memory', 'files']),
+      message: z.string().max(4096).describe('What happened, in words for the learner.'),
+    })
+    .describe('The guest hit one of its own limits and coped; the learner should know.'),
   z.strictObject({ type: z.literal('run-stage'), id, stage: RunStage, cached: z.boolean() }),
   z.strictObject({
     type: z.literal('run-attached'),

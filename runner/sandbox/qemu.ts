@@ -48,9 +48,21 @@ export interface QemuOptions {
  * frequency skips the calibration. With KVM, kvmclock provides it.
  */
 export function kernelCommandLine(accel: Accel, tscKhz: number | undefined): string {
-  const args = ['console=ttyS0', 'quiet', 'panic=-1'];
+  const args = ['console=ttyS0', 'quiet', 'panic=-1', ...guestLimitArgs()];
   if (accel === 'tcg' && tscKhz) args.push(`tsc_early_khz=${tscKhz}`);
   return args.join(' ');
+}
+
+/**
+ * The guest's own limits, from runner/limits.ts, read by its init (the files budget) and its
+ * agent (the learner's cgroup) from /proc/cmdline: one source of truth, no image rebuild.
+ */
+export function guestLimitArgs(): string[] {
+  return [
+    `ebpf_lab.learner_pids=${LIMITS.learnerProcesses.value}`,
+    `ebpf_lab.learner_mem_mib=${LIMITS.learnerMemoryMiB.value}`,
+    `ebpf_lab.files_mib=${LIMITS.sandboxFilesMiB.value}`,
+  ];
 }
 
 /** The host CPU's clock in kHz from /proc/cpuinfo (on hosts with a constant TSC, its rate). */
@@ -66,7 +78,8 @@ export function qemuArgs(o: QemuOptions): string[] {
     '-M',
     'microvm',
     '-accel',
-    o.accel,
+    // Bounded translation cache: qemu's default (1 GiB) lets a long-lived sandbox only grow.
+    o.accel === 'tcg' ? `tcg,tb-size=${LIMITS.tcgTranslationCacheMiB.value}` : o.accel,
     '-cpu',
     o.accel === 'kvm' ? 'host' : 'max',
     '-m',
@@ -85,6 +98,9 @@ export function qemuArgs(o: QemuOptions): string[] {
     `id=root,file=${o.image.rootfs},format=raw,if=none,readonly=on`,
     '-device',
     'virtio-blk-device,drive=root',
+    // Pages the guest frees go back to the host (the guest loads virtio_balloon).
+    '-device',
+    'virtio-balloon-device,free-page-reporting=on',
     '-device',
     'virtio-serial-device',
     '-chardev',
