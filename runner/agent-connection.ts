@@ -22,6 +22,7 @@ export class AgentConnectionClosed extends Error {}
 
 export class AgentConnection {
   private readonly listeners = new Set<AgentListener>();
+  private readonly closeListeners = new Set<(reason: string) => void>();
   private readonly decoder = new LineDecoder(LIMITS.messageBytes.value);
   private closedReason: string | undefined;
   private resolveClosed!: (reason: string) => void;
@@ -46,6 +47,26 @@ export class AgentConnection {
     return this.closedReason !== undefined;
   }
 
+  /** Bytes written toward the agent that it has not taken yet: the guest's backlog. */
+  get pendingBytes(): number {
+    return this.output.writableLength;
+  }
+
+  /**
+   * Calls `listener` once when the connection closes (at once if it has); returns the
+   * unsubscribe function. Unlike `closed.then`, a waiter that finishes first lets go of what
+   * its callback holds, so thousands of requests over a sandbox's life do not pile up.
+   */
+  onClose(listener: (reason: string) => void): () => void {
+    if (this.closedReason !== undefined) {
+      const reason = this.closedReason;
+      queueMicrotask(() => listener(reason));
+      return () => {};
+    }
+    this.closeListeners.add(listener);
+    return () => this.closeListeners.delete(listener);
+  }
+
   send(message: HostMessage): void {
     if (this.closedReason !== undefined) throw new AgentConnectionClosed(this.closedReason);
     this.output.write(encodeMessage(message));
@@ -66,16 +87,18 @@ export class AgentConnection {
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         off();
+        offClose();
         reject(new Error(`no ${type} from the agent within ${timeoutMs} ms`));
       }, timeoutMs);
       const off = this.onMessage((message) => {
         if (message.type === type && where(message as AgentMessageOf<T>)) {
           clearTimeout(timer);
           off();
+          offClose();
           resolve(message as AgentMessageOf<T>);
         }
       });
-      void this.closed.then((reason) => {
+      const offClose = this.onClose((reason) => {
         clearTimeout(timer);
         off();
         reject(new AgentConnectionClosed(reason));
@@ -115,6 +138,8 @@ export class AgentConnection {
     if (this.closedReason !== undefined) return;
     this.closedReason = reason;
     this.resolveClosed(reason);
+    for (const listener of [...this.closeListeners]) listener(reason);
+    this.closeListeners.clear();
   }
 
   private receive(chunk: Buffer): void {

@@ -16,6 +16,7 @@ import { AckBatcher } from './flow-control.js';
 import { createLessonContent, type LessonContent } from './lesson-content.js';
 import { createLessonLayout, type LessonLayout } from './lesson-layout.js';
 import { renderError, topBar } from './page-frame.js';
+import { ResetSandboxControl } from './reset-sandbox.js';
 import { filesProblem, SandboxFileSaver } from './sandbox-files.js';
 import { ShellPane } from './shell-pane.js';
 import { StatusLine, toneOfPhase } from './status.js';
@@ -164,7 +165,14 @@ class LessonPage {
     this.doneBadge.hidden = lesson.state !== 'done';
     // A done lesson stays done: running a probe in it again does not make it "started".
     if (lesson.state === 'done') this.progress = 'sent';
-    const header = topBar(lesson.title, this.status.element, this.doneBadge);
+    const reset = new ResetSandboxControl(send, () =>
+      this.status.show('Not connected to the lab server: reset once it is back.', 'error'),
+    );
+    const header = topBar(
+      lesson.title,
+      h('div', { class: 'top-bar-status' }, this.status.element, reset.element),
+      this.doneBadge,
+    );
     this.titleElement = header.querySelector('.top-bar-title');
     document.title = `${lesson.title} · ebpf-lab`;
     root.replaceChildren(h('div', { class: 'lesson-page' }, header, this.layout.element));

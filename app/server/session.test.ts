@@ -22,14 +22,27 @@ class FakeSandbox implements Sandbox {
   private readonly fromAgent = new PassThrough();
   private resolveExit!: (exit: SandboxExit) => void;
   private alive = true;
+  /** Like the real agent: a heartbeat every 2 s listing the open shells, until `silence`. */
+  private readonly shells = new Set<string>();
+  private heartbeat: NodeJS.Timeout | undefined;
+  private agentId = 'agent-1';
+  private seq = 0;
+  /** Pretend the guest reads nothing: what is sent stays in the connection's buffer. */
+  backlogBytes = 0;
 
   constructor() {
     const toAgent = new PassThrough();
     toAgent.on('data', (chunk: Buffer) => {
-      for (const line of chunk.toString().split('\n').filter(Boolean))
-        this.sent.push(JSON.parse(line));
+      for (const line of chunk.toString().split('\n').filter(Boolean)) {
+        const message = JSON.parse(line) as HostMessage;
+        this.sent.push(message);
+        if (message.type === 'shell-open') this.shells.add(message.id);
+        if (message.type === 'write-file') this.emit({ type: 'file-written', id: message.id });
+      }
     });
     this.agent = new AgentConnection(this.fromAgent, toAgent);
+    Object.defineProperty(this.agent, 'pendingBytes', { get: () => this.backlogBytes });
+    this.heartbeat = setInterval(() => this.beat(), 2000);
     this.exited = new Promise((resolve) => {
       this.resolveExit = resolve;
     });
@@ -52,9 +65,32 @@ class FakeSandbox implements Sandbox {
     this.end('crashed');
   }
 
+  /** The agent stops answering (a guest out of memory): no heartbeats from now on. */
+  silence(): void {
+    clearInterval(this.heartbeat);
+  }
+
+  /** The agent was killed and respawned: a new agent, without the old one's shells. */
+  respawnAgent(): void {
+    this.agentId = 'agent-2';
+    this.shells.clear();
+    this.beat();
+  }
+
+  private beat(): void {
+    this.emit({
+      type: 'heartbeat',
+      agent: this.agentId,
+      seq: this.seq++,
+      shells: [...this.shells],
+      memAvailableKiB: 500_000,
+    });
+  }
+
   private end(reason: SandboxExit['reason']): void {
     if (!this.alive) return;
     this.alive = false;
+    clearInterval(this.heartbeat);
     this.agent.close('gone');
     this.resolveExit({ reason, detail: reason });
   }
@@ -186,5 +222,97 @@ describe('LearnerSession', () => {
     ).toBe(true);
     expect(source.started).toHaveLength(2);
     expect(session.hasSandbox).toBe(true);
+  });
+
+  it('a sandbox that stops answering is replaced, the learner told why, their files put back', async () => {
+    const tab = fakeClient();
+    session.attach(tab.client);
+    await settle();
+    await session.handle({ type: 'save-files', files: { 'probe.c': 'int x;' } }, tab.client);
+    source.started[0]?.silence();
+    await vi.advanceTimersByTimeAsync(31_000);
+    const told = tab.messages.flatMap((m) => (m.type === 'status' ? [m.text] : []));
+    expect(told.some((t) => /stopped answering for 30 s .* your code is kept/.test(t))).toBe(true);
+    expect(told.at(-1)).toMatch(/^A fresh sandbox is ready .*stopped answering/);
+    expect(source.started).toHaveLength(2);
+    expect(source.started[0]?.isAlive).toBe(false);
+    expect(source.started[1]?.sent).toContainEqual(
+      expect.objectContaining({ type: 'write-file', path: '/root/probe.c' }),
+    );
+    expect(
+      tab.output.some((o) => o.stream === 'shell' && o.text.includes('stopped answering')),
+    ).toBe(true);
+  });
+
+  it('an agent that was killed and respawned means a fresh sandbox, said in words', async () => {
+    const tab = fakeClient();
+    session.attach(tab.client);
+    await settle();
+    await vi.advanceTimersByTimeAsync(4000);
+    source.started[0]?.respawnAgent();
+    await settle();
+    expect(
+      tab.messages.some((m) => m.type === 'status' && /\(its agent\) was stopped/.test(m.text)),
+    ).toBe(true);
+    expect(source.started).toHaveLength(2);
+  });
+
+  it('a shell the agent no longer lists is opened again', async () => {
+    const tab = fakeClient();
+    session.attach(tab.client);
+    await settle();
+    await vi.advanceTimersByTimeAsync(4000);
+    const sandbox = source.started[0] as FakeSandbox;
+    (sandbox as unknown as { shells: Set<string> }).shells.clear();
+    await vi.advanceTimersByTimeAsync(4100);
+    expect(sandbox.sent.filter((m) => m.type === 'shell-open')).toHaveLength(2);
+    expect(tab.output.some((o) => o.text.includes('the shell was gone'))).toBe(true);
+  });
+
+  it('Reset sandbox: a fresh one, the learner told, nothing else replaced', async () => {
+    const tab = fakeClient();
+    session.attach(tab.client);
+    await settle();
+    await session.handle({ type: 'reset-sandbox' }, tab.client);
+    await settle();
+    expect(source.started).toHaveLength(2);
+    expect(source.started[0]?.isAlive).toBe(false);
+    expect(tab.messages.at(-1)).toMatchObject({ type: 'status', phase: 'ready' });
+    expect(
+      tab.messages.some((m) => m.type === 'status' && m.text.includes('You reset the sandbox')),
+    ).toBe(true);
+  });
+
+  it('a flood of saves holds at most the newest: one write in flight, one waiting', async () => {
+    const tab = fakeClient();
+    session.attach(tab.client);
+    await settle();
+    const sandbox = source.started[0] as FakeSandbox;
+    await Promise.all(
+      Array.from({ length: 500 }, (_, i) =>
+        session.handle({ type: 'save-files', files: { 'a.c': `// ${i}` } }, tab.client),
+      ),
+    );
+    await settle();
+    const writes = sandbox.sent.flatMap((m) => (m.type === 'write-file' ? [m.data] : []));
+    expect(writes.length).toBeLessThanOrEqual(2);
+    expect(Buffer.from(writes.at(-1) ?? '', 'base64').toString()).toBe('// 499');
+  });
+
+  it('shell input the sandbox has not read past the limit is refused, and the tab told', async () => {
+    const tab = fakeClient();
+    session.attach(tab.client);
+    await settle();
+    const sandbox = source.started[0] as FakeSandbox;
+    sandbox.backlogBytes = 2 * 1024 * 1024;
+    await session.handle({ type: 'shell-input', data: 'ls\r' }, tab.client);
+    expect(sandbox.sent.some((m) => m.type === 'shell-input')).toBe(false);
+    expect(tab.messages.at(-1)).toMatchObject({ type: 'error', code: 'limit' });
+    expect(String((tab.messages.at(-1) as { message: string }).message)).toMatch(
+      /^Shell input refused: .*shellInputBacklogBytes/,
+    );
+    sandbox.backlogBytes = 0;
+    await session.handle({ type: 'shell-input', data: 'ls\r' }, tab.client);
+    expect(sandbox.sent.at(-1)).toMatchObject({ type: 'shell-input' });
   });
 });

@@ -6,13 +6,19 @@
  * shell back, with the shell's recent output replayed.
  */
 
-import { formatLimitValue } from '../../runner/limits.js';
+import { formatLimitValue, LIMITS } from '../../runner/limits.js';
 import { dumpPrograms } from '../../runner/probe/bytecode.js';
 import { prepareProbe } from '../../runner/probe/prepare.js';
 import { ProbeRun, type ProbeRunEvent } from '../../runner/probe/probe-run.js';
 import { formatTraceLine } from '../../runner/probe/trace-line.js';
 import { describeSandbox } from '../../runner/sandbox/describe-sandbox.js';
 import { writeFiles } from '../../runner/sandbox/files.js';
+import {
+  type LivenessWatch,
+  type SandboxFault,
+  watchLiveness,
+  watchRunProgress,
+} from '../../runner/sandbox/liveness.js';
 import type { Sandbox, SandboxStartOptions } from '../../runner/sandbox/sandbox.js';
 import { type RunOutcome, runChecks } from '../checks/run-checks.js';
 import type { Lesson } from '../lessons/schema.js';
@@ -51,6 +57,12 @@ export interface SessionOptions {
 
 const SHELL_ID = 'lab-shell';
 const DIM = (text: string) => `\x1b[2m${text}\x1b[0m`;
+const YELLOW = (text: string) => `\x1b[33m${text}\x1b[0m`;
+const FRESH = 'Starting a fresh one; your code is kept.';
+/** Heartbeats in a row that no longer list the shell (it was listed before) to reopen it. */
+const SHELL_MISSING_BEATS = 2;
+/** Heartbeats that never list the shell since it was opened, to open it again. */
+const SHELL_NEVER_SEEN_BEATS = 10;
 
 export class LearnerSession {
   private readonly clients = new Set<SessionClient>();
@@ -83,6 +95,18 @@ export class LearnerSession {
   private startAbort: AbortController | undefined;
   private lastActiveAt = performance.now();
   private acted = false;
+  private liveness: LivenessWatch | undefined;
+  private runWatch: { progress(done: boolean): void; stop(): void } | undefined;
+  private shellBeats = { seen: false, missing: 0 };
+  /** Why the last sandbox was replaced: said again when the fresh one is ready. */
+  private healedBecause: string | undefined;
+  /**
+   * The learner's files as last saved, kept here and not only in the guest: a fresh sandbox
+   * gets them back, so `python3 hello_world.py` in its shell still runs the editor's code.
+   */
+  private savedFiles: Record<string, string> | undefined;
+  private pendingSave: Record<string, string> | undefined;
+  private saving = false;
 
   constructor(
     readonly id: string,
@@ -117,6 +141,11 @@ export class LearnerSession {
       `${reason} It starts again when you Run or type in the shell.`,
       '[sandbox given to a waiting learner]',
     );
+  }
+
+  /** The host process of this learner's sandbox (qemu), while it runs. */
+  get sandboxPid(): number | undefined {
+    return this.sandbox?.isAlive ? this.sandbox.pid : undefined;
   }
 
   attach(client: SessionClient): void {
@@ -177,6 +206,8 @@ export class LearnerSession {
           return await this.saveFiles(message.files);
         case 'check':
           return await this.check(message.lessonId, message.files);
+        case 'reset-sandbox':
+          return await this.resetSandbox();
         case 'ack':
           return; // flow control is per tab: the connection handles it
       }
@@ -206,13 +237,15 @@ export class LearnerSession {
     if (this.disposed) return Promise.reject(new Error('This session has ended: reload the page.'));
     if (this.sandbox?.isAlive) return Promise.resolve(this.sandbox);
     if (this.starting) return this.starting;
-    this.setStatus('starting', 'Starting your sandbox…');
+    const why = this.healedBecause ? `${this.healedBecause} ${FRESH}` : undefined;
+    this.setStatus('starting', why ?? 'Starting your sandbox…');
     const started = performance.now();
     const abort = new AbortController();
     this.startAbort = abort;
     this.starting = this.source
       .acquire({
-        onProgress: (text) => this.setStatus('starting', `Starting your sandbox: ${text}`),
+        onProgress: (text) =>
+          this.setStatus('starting', why ? `${why} (${text})` : `Starting your sandbox: ${text}`),
         signal: abort.signal,
       })
       .then((sandbox) => {
@@ -223,11 +256,20 @@ export class LearnerSession {
         }
         this.sandbox = sandbox;
         void sandbox.exited.then((exit) => this.onSandboxExit(sandbox, exit.reason, exit.detail));
+        this.watch(sandbox);
         this.openShell(sandbox);
+        if (this.savedFiles) void this.restoreFiles(sandbox, this.savedFiles);
         // A warm sandbox from the pool is ready at once: "0.0 s" would say nothing.
         const seconds = (performance.now() - started) / 1000;
         const took = seconds >= 0.1 ? `, ${seconds.toFixed(1)} s` : '';
-        this.setStatus('ready', `Sandbox ready (${describeSandbox(sandbox)}${took}).`);
+        const healed = this.healedBecause;
+        this.healedBecause = undefined;
+        this.setStatus(
+          'ready',
+          healed
+            ? `A fresh sandbox is ready (${sandbox.mode}${took}): ${healed} Your code is kept.`
+            : `Sandbox ready (${describeSandbox(sandbox)}${took}).`,
+        );
         return sandbox;
       })
       .catch((error: unknown) => {
@@ -240,20 +282,88 @@ export class LearnerSession {
 
   private onSandboxExit(sandbox: Sandbox, reason: 'stopped' | 'crashed', detail: string): void {
     if (sandbox !== this.sandbox) return;
+    this.forget();
+    if (reason === 'stopped' || this.disposed) return;
+    this.tellReplaced(`The sandbox stopped unexpectedly (${detail}).`);
+    if (this.clients.size > 0) this.ensureSandbox().catch(() => {});
+  }
+
+  /** Watches the sandbox's heartbeat; a fault replaces the sandbox, saying why. */
+  private watch(sandbox: Sandbox): void {
+    this.shellBeats = { seen: false, missing: 0 };
+    this.liveness = watchLiveness(sandbox.agent, {
+      onFault: (fault) => void this.replaceSandbox(sandbox, fault),
+      onHeartbeat: (beat) => {
+        // A shell the agent no longer has (or never opened) is dead: the pane would never
+        // echo again. Heartbeats written before the shell opened do not list it yet.
+        const beats = this.shellBeats;
+        if (beat.shells.includes(SHELL_ID)) {
+          beats.seen = true;
+          beats.missing = 0;
+          return;
+        }
+        beats.missing++;
+        const dead = beats.seen
+          ? beats.missing === SHELL_MISSING_BEATS
+          : beats.missing === SHELL_NEVER_SEEN_BEATS;
+        if (dead && sandbox === this.sandbox) {
+          this.shellBeats = { seen: false, missing: 0 };
+          this.broadcastOutput(
+            'shell',
+            `\r\n${DIM('[the shell was gone; starting a new one]')}\r\n`,
+          );
+          sandbox.agent.send({ type: 'shell-open', id: SHELL_ID, ...this.shellSize });
+        }
+      },
+      onGuestEvent: (event) => {
+        // The guest coped by itself (a fork bomb stopped, a process out of memory, files
+        // full): the learner hears what happened, in the shell pane and as a notice.
+        this.broadcastOutput('shell', `\r\n${YELLOW(`[${event.message}]`)}\r\n`);
+        this.broadcast({ type: 'error', code: 'limit', message: event.message });
+      },
+    });
+  }
+
+  /**
+   * Stops a sandbox that is broken or that the learner reset, and starts a fresh one at once
+   * (the pool keeps one warm). The learner's files come back (see `savedFiles`).
+   */
+  private async replaceSandbox(sandbox: Sandbox, fault: SandboxFault): Promise<void> {
+    if (sandbox !== this.sandbox || this.disposed) return;
+    this.forget();
+    this.tellReplaced(fault.message);
+    await sandbox.stop();
+    if (this.clients.size > 0) this.ensureSandbox().catch(() => {});
+  }
+
+  private tellReplaced(why: string): void {
+    this.healedBecause = why;
+    this.setStatus('error', `${why} ${FRESH}`);
+    this.broadcastOutput('shell', `\r\n${YELLOW(`[${why} ${FRESH}]`)}\r\n`);
+  }
+
+  private async resetSandbox(): Promise<void> {
+    if (this.starting) return; // a fresh one is already on its way
+    const sandbox = this.sandbox;
+    if (!sandbox) {
+      await this.ensureSandbox();
+      return;
+    }
+    await this.replaceSandbox(sandbox, { kind: 'silent', message: 'You reset the sandbox.' });
+  }
+
+  /** Lets go of the current sandbox's shell, run and watches (it is stopping or gone). */
+  private forget(): void {
     this.sandbox = undefined;
     this.unsubscribeShell?.();
+    this.liveness?.stop();
+    this.runWatch?.stop();
     this.run = undefined;
-    if (reason === 'stopped' || this.disposed) return;
-    this.setStatus('error', `The sandbox stopped unexpectedly (${detail}). Starting a fresh one…`);
-    this.broadcastOutput('shell', `\r\n${DIM('[the sandbox stopped; starting a fresh one]')}\r\n`);
-    if (this.clients.size > 0) this.ensureSandbox().catch(() => {});
   }
 
   private async stopSandbox(): Promise<void> {
     const sandbox = this.sandbox;
-    this.sandbox = undefined;
-    this.unsubscribeShell?.();
-    this.run = undefined;
+    this.forget();
     const starting = this.starting;
     this.startAbort?.abort();
     if (starting) await starting.then((s) => s.stop()).catch(() => {});
@@ -292,6 +402,7 @@ export class LearnerSession {
       } else if (message.type === 'shell-exit' && message.id === SHELL_ID) {
         // `exit` in the shell: give the learner a new one rather than a dead pane.
         this.broadcastOutput('shell', `\r\n${DIM('[shell exited; starting a new one]')}\r\n`);
+        this.shellBeats = { seen: false, missing: 0 };
         if (sandbox.isAlive)
           sandbox.agent.send({ type: 'shell-open', id: SHELL_ID, ...this.shellSize });
       }
@@ -301,6 +412,16 @@ export class LearnerSession {
 
   private async shellInput(data: string): Promise<void> {
     const sandbox = await this.ensureSandbox();
+    // Backpressure: what the guest has not taken yet stays bounded; the rest is refused.
+    const backlog = sandbox.agent.pendingBytes;
+    if (backlog > LIMITS.shellInputBacklogBytes.value) {
+      this.broadcast({
+        type: 'error',
+        code: 'limit',
+        message: `Shell input refused: the sandbox has not yet read the ${formatLimitValue(backlog, 'bytes')} typed before (${LIMITS.shellInputBacklogBytes.what} limit: ${formatLimitValue(LIMITS.shellInputBacklogBytes.value, 'bytes')}, shellInputBacklogBytes).`,
+      });
+      return;
+    }
     sandbox.agent.send({
       type: 'shell-input',
       id: SHELL_ID,
@@ -324,9 +445,18 @@ export class LearnerSession {
     // Unknown ids all count as none: the history holds at most one list per real lesson.
     this.runLessonId = this.hooks.lesson(lessonId) ? lessonId : '';
     this.runLines = 0;
-    const run = ProbeRun.start(sandbox.agent, { source, attach }, (event) =>
-      this.onRunEvent(run, event),
-    );
+    this.runWatch?.stop();
+    const watch = watchRunProgress({
+      onStuck: (fault) => void this.replaceSandbox(sandbox, fault),
+    });
+    this.runWatch = watch;
+    const run = ProbeRun.start(sandbox.agent, { source, attach }, (event) => {
+      if (run === this.run)
+        watch.progress(
+          event.type === 'attached' || event.type === 'stopped' || event.type === 'error',
+        );
+      this.onRunEvent(run, event);
+    });
     this.run = run;
   }
 
@@ -427,9 +557,37 @@ export class LearnerSession {
     this.history.set(this.runLessonId, runs);
   }
 
+  /**
+   * Saves coalesce: while one is written, only the newest waits, so a flood of saves holds at
+   * most two sets of files in memory, whatever the tab sends.
+   */
   private async saveFiles(files: Record<string, string>): Promise<void> {
-    const sandbox = await this.ensureSandbox();
-    await writeFiles(sandbox.agent, files);
+    this.savedFiles = files;
+    this.pendingSave = files;
+    if (this.saving) return;
+    this.saving = true;
+    try {
+      while (this.pendingSave !== undefined) {
+        const next = this.pendingSave;
+        this.pendingSave = undefined;
+        const sandbox = await this.ensureSandbox();
+        await writeFiles(sandbox.agent, next);
+      }
+    } finally {
+      this.saving = false;
+      this.pendingSave = undefined;
+    }
+  }
+
+  private async restoreFiles(sandbox: Sandbox, files: Record<string, string>): Promise<void> {
+    try {
+      await writeFiles(sandbox.agent, files);
+    } catch (error) {
+      this.broadcastOutput(
+        'shell',
+        `\r\n${DIM(`[your files could not be copied into the fresh sandbox: ${(error as Error).message}]`)}\r\n`,
+      );
+    }
   }
 
   /** Runs a lesson's checks on the learner's files; results stream to every tab. */
@@ -452,6 +610,7 @@ export class LearnerSession {
       return;
     }
     this.checking = true;
+    this.savedFiles = files;
     try {
       const sandbox = await this.ensureSandbox();
       this.stoppingForChecks = true;

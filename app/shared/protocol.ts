@@ -60,6 +60,8 @@ export const ClientMessage = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('bytecode') }),
   /** The editor's files, saved to /root in the sandbox (debounced while typing). */
   z.strictObject({ type: z.literal('save-files'), files: LessonFiles }),
+  /** Stop this learner's sandbox and start a fresh one (their files are kept). */
+  z.strictObject({ type: z.literal('reset-sandbox') }),
   /** Run the lesson's checks against the learner's current files. */
   z.strictObject({
     type: z.literal('check'),

@@ -78,6 +78,7 @@ export class ProbeRun {
   private settleAttached!: { resolve: (p: AttachedProbe[]) => void; reject: (e: Error) => void };
   private resolveDone!: (reason: StopReason) => void;
   private readonly unsubscribe: () => void;
+  private readonly unsubscribeClose: () => void;
 
   private constructor(
     private readonly agent: AgentConnection,
@@ -93,7 +94,7 @@ export class ProbeRun {
       this.resolveDone = resolve;
     });
     this.unsubscribe = agent.onMessage((message) => this.receive(message));
-    void agent.closed.then((reason) => {
+    this.unsubscribeClose = agent.onClose((reason) => {
       this.fail({ kind: 'sandbox', message: `The sandbox stopped: ${reason}.`, log: '' });
       this.finish('error');
     });
@@ -236,6 +237,7 @@ export class ProbeRun {
     if (this.finished) return;
     this.finished = true;
     this.unsubscribe();
+    this.unsubscribeClose();
     // A run that ends before attaching, without an error of its own, still fails `attached`.
     this.settleAttached.reject(
       new ProbeRunError(

@@ -28,6 +28,7 @@ export function writeSandboxFile(
     const done = (error?: Error) => {
       clearTimeout(timer);
       off();
+      offClose();
       if (error) reject(error);
       else resolve();
     };
@@ -40,7 +41,7 @@ export function writeSandboxFile(
       else if (m.type === 'error' && m.id === id)
         done(new Error(`could not write ${path}: ${m.message}`));
     });
-    agent.closed.then((reason) => done(new Error(`the sandbox is gone: ${reason}`)));
+    const offClose = agent.onClose((reason) => done(new Error(`the sandbox is gone: ${reason}`)));
     agent.send({ type: 'write-file', id, path, data: Buffer.from(text).toString('base64') });
   });
 }

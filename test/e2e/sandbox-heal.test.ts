@@ -1,0 +1,201 @@
+/**
+ * A sandbox that heals itself (issue 15), tried the way a careless learner breaks it: from the
+ * lab's own shell, through the server's real WebSocket, with real sandboxes. Each case asserts
+ * that the learner was told what happened, in words, and that the next Run shows a trace line
+ * within HEAL_BOUND_MS of the breakage being noticed (a shared 2-core machine under software
+ * emulation; alone, it takes seconds).
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { resolveConfig } from '../../app/server/config.js';
+import { type LabServer, startLabServer } from '../../app/server/server.js';
+import type { ServerMessage } from '../../app/shared/protocol.js';
+import { PACKAGE_ROOT } from '../../runner/paths.js';
+import { SandboxPool } from '../../runner/sandbox/pool.js';
+import { QemuSandboxDriver } from '../../runner/sandbox/qemu.js';
+import { HELLO_WORLD } from './helpers.js';
+import { LabTab, learnerCookie } from './lab-client.js';
+
+const FIXTURE_COURSE = join(PACKAGE_ROOT, 'test', 'fixtures', 'course');
+/** From the learner being told to the first trace line of their next Run. */
+const HEAL_BOUND_MS = 150_000;
+const CASE_TIMEOUT_MS = 420_000;
+
+let lab: LabServer;
+let pool: SandboxPool;
+let dataDir: string;
+
+beforeAll(async () => {
+  dataDir = mkdtempSync(join(tmpdir(), 'ebpf-lab-heal-'));
+  // One warm sandbox, as `serve` keeps by default: a broken one is replaced from it.
+  pool = new SandboxPool(new QemuSandboxDriver(), 1);
+  pool.fill();
+  lab = await startLabServer(
+    resolveConfig({ port: 0, dataDir, warmSandboxes: 1, lessonsDir: FIXTURE_COURSE }),
+    pool,
+  );
+}, 120_000);
+
+afterAll(async () => {
+  await lab?.close();
+  await pool?.close();
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+/** A new learner (own cookie, own sandbox) with a tab whose sandbox is ready. */
+async function learnerTab(): Promise<LabTab> {
+  const tab = await LabTab.open(lab.url, await learnerCookie(lab.url));
+  await tab.waitFor(() => tab.status().startsWith('ready'), 'the sandbox to start', 180_000);
+  tab.send({ type: 'shell-resize', cols: 120, rows: 30 });
+  return tab;
+}
+
+/** Every status text and notice the tab was sent, in order. */
+function told(tab: LabTab): string[] {
+  return tab.messages.flatMap((m: ServerMessage) =>
+    m.type === 'status' ? [m.text] : m.type === 'error' ? [m.message] : [],
+  );
+}
+
+/** Runs hello world and types `ls /` until a trace line shows; returns the time it took. */
+async function runUntilTraceLine(tab: LabTab, boundMs: number): Promise<number> {
+  const started = Date.now();
+  const traceBefore = tab.trace.length;
+  await tab.waitFor(
+    () => tab.status().startsWith('ready') || tab.status().startsWith('stopped'),
+    'a ready sandbox',
+    boundMs,
+  );
+  tab.send({ type: 'run', source: HELLO_WORLD, attach: [{ kind: 'kprobe', target: 'clone' }] });
+  await tab.waitFor(
+    () => tab.status().startsWith('attached'),
+    'the probe to attach',
+    boundMs - (Date.now() - started),
+  );
+  const typing = setInterval(() => tab.send({ type: 'shell-input', data: 'ls /\r' }), 2000);
+  tab.send({ type: 'shell-input', data: 'ls /\r' });
+  try {
+    await tab.waitFor(
+      () => tab.trace.slice(traceBefore).includes('Hello World!!'),
+      'Hello World in the trace',
+      Math.max(1000, boundMs - (Date.now() - started)),
+    );
+  } finally {
+    clearInterval(typing);
+  }
+  tab.send({ type: 'stop' });
+  return Date.now() - started;
+}
+
+/** The shell answers: a command typed now prints its result. */
+async function shellAnswers(tab: LabTab, boundMs: number): Promise<void> {
+  const token = `alive-${Math.floor(Math.random() * 1e6)}`;
+  const marker = `${token}-${6 * 7}`;
+  const typing = setInterval(
+    () => tab.send({ type: 'shell-input', data: `echo ${token}-$((6*7))\r` }),
+    3000,
+  );
+  tab.send({ type: 'shell-input', data: `echo ${token}-$((6*7))\r` });
+  try {
+    await tab.waitFor(() => tab.shell.includes(marker), 'the shell to answer', boundMs);
+  } finally {
+    clearInterval(typing);
+  }
+}
+
+describe('a sandbox that heals itself', () => {
+  it(
+    'a fork bomb in the shell is stopped, the learner is told, and Run works',
+    async () => {
+      const tab = await learnerTab();
+      tab.send({ type: 'shell-input', data: 'f(){ f | f & }; f\r' });
+      await tab.waitFor(
+        () => told(tab).some((t) => /Too many processes|stopped answering/.test(t)),
+        'the learner to be told about the fork bomb',
+        HEAL_BOUND_MS,
+      );
+      const ms = await runUntilTraceLine(tab, HEAL_BOUND_MS);
+      console.log(`fork bomb: next Run's first trace line after ${ms} ms`);
+      await shellAnswers(tab, 60_000);
+      tab.close();
+    },
+    CASE_TIMEOUT_MS,
+  );
+
+  it(
+    'filling /tmp, /dev/shm and /run stops at one budget, the learner is told, and Run works',
+    async () => {
+      const tab = await learnerTab();
+      tab.send({
+        type: 'shell-input',
+        data: 'for d in /tmp /dev/shm /run /root; do dd if=/dev/zero of=$d/fill bs=1M count=2000; done; echo fill-done\r',
+      });
+      await tab.waitFor(
+        () => told(tab).some((t) => /files are full|stopped answering/.test(t)),
+        'the learner to be told the files are full',
+        HEAL_BOUND_MS,
+      );
+      await tab.waitFor(() => tab.shell.includes('No space left'), 'dd to hit the budget', 60_000);
+      const ms = await runUntilTraceLine(tab, HEAL_BOUND_MS);
+      console.log(`files full: next Run's first trace line after ${ms} ms`);
+      await shellAnswers(tab, 60_000);
+      tab.close();
+    },
+    CASE_TIMEOUT_MS,
+  );
+
+  it(
+    '`kill -9` of the guest agent: the learner is told, gets a fresh sandbox, Run and shell work',
+    async () => {
+      const tab = await learnerTab();
+      tab.send({ type: 'save-files', files: { 'kept.txt': 'my code survives\n' } });
+      await new Promise((resolve) => setTimeout(resolve, 2000));
+      // The shell's parent is the agent.
+      tab.send({ type: 'shell-input', data: 'kill -9 $PPID\r' });
+      await tab.waitFor(
+        () => told(tab).some((t) => /agent\) was stopped|stopped answering/.test(t)),
+        'the learner to be told the agent was stopped',
+        HEAL_BOUND_MS,
+      );
+      expect(told(tab).join('\n')).toContain('your code is kept');
+      const ms = await runUntilTraceLine(tab, HEAL_BOUND_MS);
+      console.log(`agent killed: next Run's first trace line after ${ms} ms`);
+      await shellAnswers(tab, 60_000);
+      // The learner's saved files came back into the fresh sandbox.
+      tab.send({ type: 'shell-input', data: 'cat /root/kept.txt\r' });
+      await tab.waitFor(() => tab.shell.includes('my code survives'), 'the saved file', 30_000);
+      tab.close();
+    },
+    CASE_TIMEOUT_MS,
+  );
+
+  it(
+    'Reset sandbox: a fresh sandbox, the learner is told, files kept, Run works',
+    async () => {
+      const tab = await learnerTab();
+      tab.send({ type: 'save-files', files: { 'kept.txt': 'kept across a reset\n' } });
+      tab.send({ type: 'shell-input', data: 'touch /root/scratch-before-reset\r' });
+      await new Promise((resolve) => setTimeout(resolve, 2000));
+      tab.send({ type: 'reset-sandbox' });
+      await tab.waitFor(
+        () => told(tab).some((t) => t.includes('You reset the sandbox')),
+        'the reset to be announced',
+        30_000,
+      );
+      const ms = await runUntilTraceLine(tab, HEAL_BOUND_MS);
+      console.log(`reset: next Run's first trace line after ${ms} ms`);
+      tab.send({ type: 'shell-input', data: 'cat /root/kept.txt\r' });
+      await tab.waitFor(() => tab.shell.includes('kept across a reset'), 'the saved file', 30_000);
+      // Everything else in the old sandbox is gone.
+      tab.send({
+        type: 'shell-input',
+        data: 'test -e /root/scratch-before-reset && echo still-there || echo gone-$((1+1))\r',
+      });
+      await tab.waitFor(() => tab.shell.includes('gone-2'), 'the old sandbox to be gone', 30_000);
+      tab.close();
+    },
+    CASE_TIMEOUT_MS,
+  );
+});
