@@ -23,14 +23,20 @@ import { QemuSandboxDriver } from '../runner/sandbox/qemu.js';
 import type { Sandbox } from '../runner/sandbox/sandbox.js';
 import { runNeighbourBench } from './bench-neighbour.js';
 import { progressLine } from './progress.js';
+import type { SoakResult } from './soak.js';
 import { UsageError } from './usage.js';
 
 export const BENCH_USAGE = `Usage: ebpf-lab bench [--runs N] [--json] [--neighbour]
+       ebpf-lab bench --soak N [--json]
 
 Boots a sandbox and measures boot, cold run, warm runs and the guide's own
 \`python3 hello_world.py\`, interleaved in the same sandbox.
 
   --runs N   rounds of warm, warm-compile and guide runs (default 5, at least 1)
+  --soak N   instead: N Runs in one sandbox through the lab server's WebSocket;
+             reports failures, Run latency (median, p95, max) and the resident
+             memory of the server and the sandbox at the start, after 50 Runs
+             and at the end
   --json     print the results as one JSON object on the last line
   --neighbour
              instead: a victim sandbox's warm Run (to the first trace line) alone, then
@@ -178,15 +184,45 @@ export async function runBench(
   }
 }
 
+async function soakCommand(value: string, json: boolean): Promise<number> {
+  const runs = Number(value);
+  if (!Number.isInteger(runs) || runs < 1 || runs > 100_000) {
+    throw new UsageError(`--soak must be a whole number from 1 to 100000, got "${value}"`);
+  }
+  const { runSoak } = await import('./soak.js');
+  const result = await runSoak(runs, (text) => progressLine('soak', text));
+  if (json) {
+    process.stdout.write(`${JSON.stringify(result)}\n`);
+    return result.failures === 0 ? 0 : 1;
+  }
+  const memory = (m: SoakResult['server_rss_mib']) =>
+    `${m.start} → ${m.after50 ?? '-'} → ${m.end} MiB`;
+  const rows: [string, string][] = [
+    ['runs', String(result.runs)],
+    ['failures', String(result.failures)],
+    ['run to first line, median', `${result.run_ms_median} ms`],
+    ['run to first line, p95', `${result.run_ms_p95} ms`],
+    ['run to first line, max', `${result.run_ms_max} ms`],
+    ['server memory (start → 50 runs → end)', memory(result.server_rss_mib)],
+    ['sandbox memory (start → 50 runs → end)', memory(result.sandbox_rss_mib)],
+    ['total time', `${result.total_s} s`],
+  ];
+  for (const [name, text] of rows) process.stdout.write(`${name.padEnd(40)} ${text}\n`);
+  for (const reason of result.failureReasons) process.stdout.write(`failed: ${reason}\n`);
+  return result.failures === 0 ? 0 : 1;
+}
+
 export async function benchCommand(args: string[]): Promise<number> {
   const { values } = parseArgs({
     args,
     options: {
       runs: { type: 'string' },
+      soak: { type: 'string' },
       json: { type: 'boolean' },
       neighbour: { type: 'boolean' },
     },
   });
+  if (values.soak !== undefined) return soakCommand(values.soak, values.json ?? false);
   const runs = values.runs === undefined ? 5 : Number(values.runs);
   if (!Number.isInteger(runs) || runs < 1 || runs > 100) {
     throw new UsageError(`--runs must be a whole number from 1 to 100, got "${values.runs}"`);

@@ -12,12 +12,13 @@ import express, { type Request, type Response } from 'express';
 import { WebSocketServer } from 'ws';
 import { LIMITS, limitMessage } from '../../runner/limits.js';
 import { PACKAGE_ROOT } from '../../runner/paths.js';
-import type { Course, Glossary, Lesson as LessonReply } from '../shared/http-api.js';
+import { ownResidentMiB, residentMiB } from '../../runner/sandbox/resident-memory.js';
+import type { Course, Glossary, Healthz, Lesson as LessonReply } from '../shared/http-api.js';
 import { AllowedHosts } from './allowed-hosts.js';
 import { type LabConfig, sessionsPerAddress } from './config.js';
 import { serveConnection } from './connection.js';
 import { DEFAULT_GLOSSARY, LessonCatalog, type RenderedLesson } from './lesson-catalog.js';
-import { LessonState, ProgressStore } from './progress.js';
+import { LessonState, openProgressStore } from './progress.js';
 import type { ReclaimPolicy } from './sandbox-slots.js';
 import { hostAndOriginCheck, securityHeaders, upgradeRefusal } from './security.js';
 import type { SandboxSource } from './session.js';
@@ -63,7 +64,7 @@ export async function startLabServer(
     config.lessonsDir,
     options.glossaryFile ?? DEFAULT_GLOSSARY(PACKAGE_ROOT),
   );
-  const progress = await ProgressStore.open(join(config.dataDir, 'progress.json'));
+  const progress = await openProgressStore(join(config.dataDir, 'progress.json'));
   const registry = new SessionRegistry(
     sandboxes,
     {
@@ -176,11 +177,23 @@ export async function startLabServer(
 
   app.get('/healthz', (_req, res) => {
     const { slots } = registry;
-    res.json({
+    // Resident memory of the server and of each learner's sandbox (its qemu), in MiB: a lab
+    // that runs for days shows here whether anything only grows. No learner ids are shown.
+    const residentMiBs = registry.sandboxPids().flatMap((pid) => {
+      const rss = residentMiB(pid);
+      return rss === undefined ? [] : [rss];
+    });
+    reply<Healthz>(res, {
       ok: true,
       sessions: registry.size,
       lessons: lessons().length,
-      sandboxes: { inUse: slots.inUse, capacity: slots.capacity, waiting: slots.waiting },
+      serverResidentMiB: ownResidentMiB(),
+      sandboxes: {
+        inUse: slots.inUse,
+        capacity: slots.capacity,
+        waiting: slots.waiting,
+        residentMiB: residentMiBs,
+      },
     });
   });
 
@@ -238,6 +251,7 @@ export async function startLabServer(
       catalog.close();
       for (const client of wss.clients) client.terminate();
       await registry.closeAll();
+      await progress.close();
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };

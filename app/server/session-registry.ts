@@ -80,6 +80,13 @@ export class SessionRegistry {
     return session;
   }
 
+  /** The host processes of the sandboxes learners hold now (not the warm ones). */
+  sandboxPids(): number[] {
+    return [...this.sessions.values()].flatMap((s) =>
+      s.sandboxPid === undefined ? [] : [s.sandboxPid],
+    );
+  }
+
   /** Tells every open tab of every learner. */
   notifyAll(message: ServerMessage): void {
     for (const { session } of this.sessions.values()) session.notify(message);

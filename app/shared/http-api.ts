@@ -54,3 +54,21 @@ export interface Glossary {
   /** Rendered and sanitized by the server; each term's heading has an `id` (`/glossary#id`). */
   html: string;
 }
+
+/** `GET /healthz`: the server is up, and how much memory it and the sandboxes hold. */
+export interface Healthz {
+  ok: true;
+  /** Learners with a session (a sandbox, or one on its way). */
+  sessions: number;
+  lessons: number;
+  /** The server process's resident memory, in MiB. */
+  serverResidentMiB: number;
+  sandboxes: {
+    /** Sandboxes learners hold, of how many the server allows; learners waiting for one. */
+    inUse: number;
+    capacity: number;
+    waiting: number;
+    /** Each learner's running sandbox: its qemu's resident memory, in MiB. */
+    residentMiB: number[];
+  };
+}
