@@ -21,6 +21,7 @@ import { ownResidentMiB, residentMiB } from '../runner/sandbox/resident-memory.j
 
 const RUN_TIMEOUT_MS = 120_000;
 const STEADY_AFTER_RUNS = 50;
+const BOOT_ATTEMPTS = 3;
 
 export interface MemoryPoints {
   start: number;
@@ -127,7 +128,15 @@ export async function runSoak(
     const cookie = (res.headers.get('set-cookie') ?? '').split(';')[0] ?? '';
     const tab = await SoakTab.open(lab.url, cookie);
     report('booting a sandbox');
-    await tab.until(() => tab.status.startsWith('ready'), 'ready sandbox', RUN_TIMEOUT_MS);
+    // A boot that fails (a busy machine) is retried, as a learner typing in the shell would.
+    for (let attempt = 1; ; attempt++) {
+      await tab.until(() => /^(ready|error)/.test(tab.status), 'ready sandbox', RUN_TIMEOUT_MS);
+      if (tab.status.startsWith('ready')) break;
+      if (attempt === BOOT_ATTEMPTS) throw new Error(`no sandbox: ${tab.status}`);
+      report(`${tab.status.split('\n')[0]}; trying again`);
+      tab.status = '';
+      tab.send({ type: 'shell-input', data: '\r' });
+    }
     const sandboxRss = () => residentMiB(lab.registry.sandboxPids()[0]) ?? Number.NaN;
     const latencies: number[] = [];
     const failureReasons: string[] = [];

@@ -15,7 +15,6 @@ import { describeSandbox } from '../../runner/sandbox/describe-sandbox.js';
 import { writeFiles } from '../../runner/sandbox/files.js';
 import {
   type LivenessWatch,
-  type SandboxFault,
   watchLiveness,
   watchRunProgress,
 } from '../../runner/sandbox/liveness.js';
@@ -292,7 +291,7 @@ export class LearnerSession {
   private watch(sandbox: Sandbox): void {
     this.shellBeats = { seen: false, missing: 0 };
     this.liveness = watchLiveness(sandbox.agent, {
-      onFault: (fault) => void this.replaceSandbox(sandbox, fault),
+      onFault: (fault) => void this.replaceSandbox(sandbox, fault.message),
       onHeartbeat: (beat) => {
         // A shell the agent no longer has (or never opened) is dead: the pane would never
         // echo again. Heartbeats written before the shell opened do not list it yet.
@@ -328,17 +327,21 @@ export class LearnerSession {
    * Stops a sandbox that is broken or that the learner reset, and starts a fresh one at once
    * (the pool keeps one warm). The learner's files come back (see `savedFiles`).
    */
-  private async replaceSandbox(sandbox: Sandbox, fault: SandboxFault): Promise<void> {
+  private async replaceSandbox(
+    sandbox: Sandbox,
+    why: string,
+    phase: Phase = 'error',
+  ): Promise<void> {
     if (sandbox !== this.sandbox || this.disposed) return;
     this.forget();
-    this.tellReplaced(fault.message);
+    this.tellReplaced(why, phase);
     await sandbox.stop();
     if (this.clients.size > 0) this.ensureSandbox().catch(() => {});
   }
 
-  private tellReplaced(why: string): void {
+  private tellReplaced(why: string, phase: Phase = 'error'): void {
     this.healedBecause = why;
-    this.setStatus('error', `${why} ${FRESH}`);
+    this.setStatus(phase, `${why} ${FRESH}`);
     this.broadcastOutput('shell', `\r\n${YELLOW(`[${why} ${FRESH}]`)}\r\n`);
   }
 
@@ -349,7 +352,7 @@ export class LearnerSession {
       await this.ensureSandbox();
       return;
     }
-    await this.replaceSandbox(sandbox, { kind: 'silent', message: 'You reset the sandbox.' });
+    await this.replaceSandbox(sandbox, 'You reset the sandbox.', 'starting');
   }
 
   /** Lets go of the current sandbox's shell, run and watches (it is stopping or gone). */
@@ -447,7 +450,7 @@ export class LearnerSession {
     this.runLines = 0;
     this.runWatch?.stop();
     const watch = watchRunProgress({
-      onStuck: (fault) => void this.replaceSandbox(sandbox, fault),
+      onStuck: (fault) => void this.replaceSandbox(sandbox, fault.message),
     });
     this.runWatch = watch;
     const run = ProbeRun.start(sandbox.agent, { source, attach }, (event) => {
