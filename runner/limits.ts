@@ -55,10 +55,12 @@ const limits = {
   learnerMemoryMiB: { value: 512, unit: 'MiB', what: 'memory of the sandbox shell' },
   // /tmp, /dev/shm, /run and every file written in the sandbox share one tmpfs of this size.
   sandboxFilesMiB: { value: 256, unit: 'MiB', what: 'files in the sandbox' },
-  // The host's watch: the agent says it is alive every 2 s; this much silence is a fault.
-  heartbeatTimeoutMs: { value: 30_000, unit: 'ms', what: 'sandbox silence' },
-  // A Run with no word from the sandbox this long (not even "compiling") is stuck.
-  runProgressTimeoutMs: { value: 60_000, unit: 'ms', what: 'run start' },
+  // The host's watch: the agent says it is alive every 2 s; this much silence is a fault
+  // (generous: a guest starved of CPU on a busy host under software emulation is slow, not dead).
+  heartbeatTimeoutMs: { value: 45_000, unit: 'ms', what: 'sandbox silence' },
+  // A Run with no word from the sandbox this long is stuck. The worker may first finish a
+  // compile ahead (up to compileTimeoutMs), so the bound is that and room.
+  runProgressTimeoutMs: { value: 150_000, unit: 'ms', what: 'run start' },
 } as const satisfies Record<string, Limit>;
 
 /** Deeply frozen: a limit is never changed at run time, only overridden per run. */

@@ -230,9 +230,9 @@ describe('LearnerSession', () => {
     await settle();
     await session.handle({ type: 'save-files', files: { 'probe.c': 'int x;' } }, tab.client);
     source.started[0]?.silence();
-    await vi.advanceTimersByTimeAsync(31_000);
+    await vi.advanceTimersByTimeAsync(46_000);
     const told = tab.messages.flatMap((m) => (m.type === 'status' ? [m.text] : []));
-    expect(told.some((t) => /stopped answering for 30 s .* your code is kept/.test(t))).toBe(true);
+    expect(told.some((t) => /stopped answering for 45 s .* your code is kept/.test(t))).toBe(true);
     expect(told.at(-1)).toMatch(/^A fresh sandbox is ready .*stopped answering/);
     expect(source.started).toHaveLength(2);
     expect(source.started[0]?.isAlive).toBe(false);

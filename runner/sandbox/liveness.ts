@@ -83,7 +83,7 @@ export function watchLiveness(agent: AgentConnection, options: LivenessOptions):
 export interface RunProgressOptions {
   /** From the Run request to the sandbox's first word about it ("compiling"). */
   firstWordMs?: number;
-  /** From then on, to attached or an error: the guest's own compile bound plus room. */
+  /** From then on ("compiling"), to attached or an error: the guest's compile bound plus room. */
   attachMs?: number;
   onStuck(fault: SandboxFault): void;
 }
