@@ -82,8 +82,8 @@ export class SessionRegistry {
 
   /** The host processes of the sandboxes learners hold now (not the warm ones). */
   sandboxPids(): number[] {
-    return [...this.sessions.values()].flatMap((s) =>
-      s.sandboxPid === undefined ? [] : [s.sandboxPid],
+    return [...this.sessions.values()].flatMap(({ session }) =>
+      session.sandboxPid === undefined ? [] : [session.sandboxPid],
     );
   }
 
