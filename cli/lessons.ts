@@ -8,8 +8,10 @@ import { join, relative } from 'node:path';
 import { parseArgs } from 'node:util';
 import { runChecks } from '../app/checks/run-checks.js';
 import type { Lesson } from '../app/lessons/schema.js';
+import { commandNames, missingCommandsScript } from '../app/lessons/shell-commands.js';
 import { glossaryAnchors, type LessonReport, validateCourse } from '../app/lessons/validate.js';
 import { PACKAGE_ROOT } from '../runner/paths.js';
+import { execInSandbox } from '../runner/sandbox/exec.js';
 import { QemuSandboxDriver } from '../runner/sandbox/qemu.js';
 import type { Sandbox } from '../runner/sandbox/sandbox.js';
 import { progressLine } from './progress.js';
@@ -80,15 +82,40 @@ async function checkSolution(sandbox: Sandbox, report: LessonReport): Promise<bo
   const lesson = report.lesson as Lesson;
   const files = Object.fromEntries(lesson.files.map((f) => [f.name, f.solution ?? f.starter]));
   const started = performance.now();
+  const missing = await missingCommands(sandbox, lesson);
   const results = await runChecks({ sandbox, lesson, files, mode: 'author' });
-  const ok = results.every((r) => r.status === 'passed');
+  const ok = missing.length === 0 && results.every((r) => r.status === 'passed');
   const lines = results.map((r) => {
     const time = `${((r.durationMs ?? 0) / 1000).toFixed(1)} s`;
     const why = r.status === 'passed' ? '' : `: ${r.detail ?? r.hint ?? ''}`;
     return `${r.status === 'passed' ? 'pass' : 'FAIL'} ${r.title} (${time})${why}`;
   });
-  printReport(report.id, ok, lines, performance.now() - started);
+  printReport(report.id, ok, [...missing, ...lines], performance.now() - started);
   return ok;
+}
+
+/** The programs the lesson's shell blocks run that the sandbox does not have, as FAIL lines. */
+async function missingCommands(sandbox: Sandbox, lesson: Lesson): Promise<string[]> {
+  const md = join(lesson.dir, 'lesson.md');
+  const names = commandNames(await readFile(md, 'utf8'));
+  if (names.length === 0) return [];
+  const result = await execInSandbox(
+    sandbox.agent,
+    missingCommandsScript(names.map((n) => n.name)),
+    { timeoutMs: 30_000 },
+  );
+  if (result.code !== 0) {
+    return [
+      `FAIL the shell blocks' commands could not be looked up in the sandbox: ${result.stderr.trim()}`,
+    ];
+  }
+  const missing = new Set(result.stdout.split('\n').filter(Boolean));
+  return names
+    .filter((n) => missing.has(n.name))
+    .map(
+      (n) =>
+        `FAIL ${md} line ${n.line}: "${n.name}" is not a command in the sandbox (a typo, or a tool the guest image does not have)`,
+    );
 }
 
 function printReport(id: string, ok: boolean, lines: string[], ms: number): void {
