@@ -7,6 +7,7 @@ import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { parseArgs } from 'node:util';
 import { parseAttachSpec } from '../runner/probe/attach-spec.js';
+import { formatEvent, formatMaps } from '../runner/probe/c-value.js';
 import { formatDiagnostic } from '../runner/probe/diagnostics.js';
 import {
   type ProbeError,
@@ -17,6 +18,8 @@ import {
 } from '../runner/probe/probe-run.js';
 import { formatTraceLine } from '../runner/probe/trace-line.js';
 import { describeSandbox } from '../runner/sandbox/describe-sandbox.js';
+import { LAB_LINE_TAG } from '../runner/protocol/lab-tasks.js';
+import type { MapSnapshot } from '../runner/protocol/messages.js';
 import { SANDBOX_KINDS, sandboxDriver } from '../runner/sandbox/drivers.js';
 import { execInSandbox } from '../runner/sandbox/exec.js';
 import { type Sandbox, SandboxError } from '../runner/sandbox/sandbox.js';
@@ -38,6 +41,9 @@ Options:
   --duration S               Keep collecting for S seconds after the trigger ends (default 1),
                              or after attaching when there is no trigger (default 10).
   --timeout S                Give up after S seconds in all, boot included (default 300).
+  --maps                     Show the probe's maps (keys and values decoded): with --json, a
+                             "maps" event every second while attached and a final one;
+                             as text, the maps as the run left them.
   --json                     Print one JSON event per line on stdout instead of text.
   --sandbox qemu|local       Where the probe runs (default qemu, a microVM). local runs it in
                              this machine's kernel: only inside a disposable VM (Vagrant).
@@ -59,6 +65,7 @@ interface RunOptions {
   durationMs: number;
   timeoutMs: number;
   json: boolean;
+  maps: boolean;
   sandbox: string;
 }
 
@@ -81,6 +88,7 @@ export function parseRunArgs(args: string[]): RunOptions {
       duration: { type: 'string' },
       timeout: { type: 'string' },
       json: { type: 'boolean' },
+      maps: { type: 'boolean' },
       sandbox: { type: 'string' },
     },
   });
@@ -106,15 +114,20 @@ export function parseRunArgs(args: string[]): RunOptions {
     durationMs: seconds('duration', values.duration, trigger ? 1 : 10),
     timeoutMs: seconds('timeout', values.timeout, 300),
     json: values.json ?? false,
+    maps: values.maps ?? false,
     sandbox,
   };
 }
 
 /** Where results and progress go: text for people or JSON events for programs. */
 class Output {
+  /** The latest map snapshot: printed as text when the run is over (--maps). */
+  lastMaps: MapSnapshot[] | undefined;
+
   constructor(
     private readonly json: boolean,
     private readonly fileName: string,
+    private readonly maps: boolean = false,
   ) {}
 
   event(name: string, fields: Record<string, unknown>): void {
@@ -150,9 +163,27 @@ class Output {
           process.stderr.write(`${text}\n`);
         }
         break;
-      case 'trace':
-        if (this.json) this.event('trace', { ...event.parsed, raw: event.raw });
-        else process.stdout.write(`${event.parsed ? formatTraceLine(event.parsed) : event.raw}\n`);
+      case 'trace': {
+        if (this.json) {
+          this.event('trace', { ...event.parsed, raw: event.raw, lab: event.lab });
+          break;
+        }
+        const text = event.parsed ? formatTraceLine(event.parsed) : event.raw;
+        process.stdout.write(`${event.lab ? LAB_LINE_TAG : ''}${text}\n`);
+        break;
+      }
+      case 'event':
+        if (this.json) this.event('event', { ...event.event, lab: event.lab });
+        else process.stdout.write(`${event.lab ? LAB_LINE_TAG : ''}${formatEvent(event.event)}\n`);
+        break;
+      case 'events-dropped':
+        this.event('events-dropped', { count: event.count });
+        if (!this.json)
+          progressLine('run', `${event.count} event(s) lost (rate limit or full buffer)`);
+        break;
+      case 'maps':
+        this.lastMaps = event.maps;
+        if (this.maps) this.event('maps', { final: event.final, maps: event.maps });
         break;
       case 'dropped':
         this.event('dropped', { count: event.count });
@@ -209,7 +240,7 @@ export async function runCommand(args: string[]): Promise<number> {
   } catch (error) {
     throw new UsageError(`cannot read ${options.file}: ${(error as Error).message}`);
   }
-  const output = new Output(options.json, basename(options.file));
+  const output = new Output(options.json, basename(options.file), options.maps);
   const abort = new AbortController();
   const timer = setTimeout(() => abort.abort(new Error('timeout')), options.timeoutMs);
   const onSigint = () => abort.abort(new Error('interrupted'));
@@ -263,8 +294,10 @@ async function runProbe(
   signal: AbortSignal,
 ): Promise<number> {
   let lines = 0;
+  let events = 0;
   const run = ProbeRun.start(sandbox.agent, { source, attach: options.attach }, (event) => {
     if (event.type === 'trace') lines++;
+    if (event.type === 'event') events++;
     output.runEvent(event);
   });
   const aborted = new Promise<never>((_, reject) => {
@@ -308,10 +341,19 @@ async function runProbe(
   });
   const reason: StopReason =
     stopReason === 'elapsed' || stopReason === undefined ? await run.stop() : stopReason;
-  output.event('stopped', { reason, lines });
+  output.event('stopped', { reason, lines, events });
   if (!options.json) {
-    const hint = lines === 0 ? ': nothing fired the probe (try --trigger "ls /")' : '';
-    progressLine('run', `stopped (${reason}), ${lines} trace line(s)${hint}`);
+    if (options.maps && output.lastMaps) {
+      process.stdout.write(`${formatMaps(output.lastMaps).join('\n')}\n`);
+    }
+    // A probe that only counts in a map prints nothing and still fired.
+    const counted = output.lastMaps?.some((m) => m.total > 0) ?? false;
+    const hint =
+      lines === 0 && events === 0 && !counted
+        ? ': nothing fired the probe (try --trigger "ls /")'
+        : '';
+    const sent = events > 0 ? `, ${events} event(s)` : '';
+    progressLine('run', `stopped (${reason}), ${lines} trace line(s)${sent}${hint}`);
   }
   if (signal.aborted) return interrupted(signal.reason, options, output);
   return run.error ? exitCodeFor(run.error) : EXIT_OK;

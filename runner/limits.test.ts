@@ -114,6 +114,7 @@ describe('runLimits', () => {
       maxTraceLines: LIMITS.maxTraceLines.value,
       maxTraceLinesPerSecond: LIMITS.maxTraceLinesPerSecond.value,
       maxTraceLineBytes: LIMITS.maxTraceLineBytes.value,
+      maxMapEntries: LIMITS.maxMapEntries.value,
     });
   });
 

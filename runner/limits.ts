@@ -17,7 +17,8 @@ export interface Limit {
     | 'messages/s'
     | 'tabs'
     | 'CPUs'
-    | 'processes';
+    | 'processes'
+    | 'entries';
   readonly what: string;
 }
 
@@ -28,6 +29,7 @@ const limits = {
   maxTraceLines: { value: 20_000, unit: 'lines', what: 'trace output per run' },
   maxTraceLinesPerSecond: { value: 2_000, unit: 'lines/s', what: 'trace output rate' },
   maxTraceLineBytes: { value: 4096, unit: 'bytes', what: 'trace line length' },
+  maxMapEntries: { value: 50, unit: 'entries', what: 'map entries shown per map' },
   execTimeoutMs: { value: 60_000, unit: 'ms', what: 'command run time' },
   execOutputBytes: { value: 1024 * 1024, unit: 'bytes', what: 'command output' },
   sandboxMemoryMiB: { value: 1024, unit: 'MiB', what: 'sandbox memory' },
@@ -98,6 +100,7 @@ export function runLimits(overrides: Partial<RunLimits> = {}): RunLimits {
     maxTraceLines: LIMITS.maxTraceLines.value,
     maxTraceLinesPerSecond: LIMITS.maxTraceLinesPerSecond.value,
     maxTraceLineBytes: LIMITS.maxTraceLineBytes.value,
+    maxMapEntries: LIMITS.maxMapEntries.value,
     ...overrides,
   };
 }

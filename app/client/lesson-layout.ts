@@ -1,5 +1,5 @@
 /**
- * The lesson page's layout: lesson on the left, editor (with the checks and bytecode panels) top
+ * The lesson page's layout: lesson on the left, editor (with the checks, bytecode and maps panels) top
  * right, the two terminals below it, with draggable splitters between them. On narrow screens
  * the stylesheet stacks everything and shows tabs that pick one terminal.
  */
@@ -13,6 +13,7 @@ export interface LessonLayoutParts {
   editor: HTMLElement;
   checks: HTMLElement;
   bytecode: HTMLElement;
+  maps: HTMLElement;
   trace: HTMLElement;
   shell: HTMLElement;
 }
@@ -66,7 +67,7 @@ export function createLessonLayout(parts: LessonLayoutParts): LessonLayout {
 
   const work = h('div', { class: 'work-area' });
   work.append(
-    h('div', { class: 'editor-stack' }, parts.editor, parts.checks, parts.bytecode),
+    h('div', { class: 'editor-stack' }, parts.editor, parts.checks, parts.bytecode, parts.maps),
     createSplitter({
       layout: work,
       property: '--editor-size',

@@ -15,6 +15,7 @@ import { EditorPane } from './editor.js';
 import { AckBatcher } from './flow-control.js';
 import { createLessonContent, type LessonContent } from './lesson-content.js';
 import { createLessonLayout, type LessonLayout } from './lesson-layout.js';
+import { MapsView } from './maps-view.js';
 import { renderError, topBar } from './page-frame.js';
 import { ResetSandboxControl } from './reset-sandbox.js';
 import { filesProblem, SandboxFileSaver } from './sandbox-files.js';
@@ -79,6 +80,7 @@ class LessonPage {
   private readonly acks: AckBatcher;
   private readonly editor: EditorPane;
   private readonly bytecode = new BytecodeView();
+  private readonly maps = new MapsView();
   private readonly checks = new ChecksPanel();
   private readonly saver: SandboxFileSaver;
   private readonly content: LessonContent;
@@ -148,11 +150,13 @@ class LessonPage {
     });
     // No probe, no program to show.
     this.bytecode.element.hidden = !this.editor.hasRunFile;
+    this.maps.element.hidden = !this.editor.hasRunFile;
     this.layout = createLessonLayout({
       lesson: this.content.element,
       editor: this.editor.element,
       checks: this.checks.element,
       bytecode: this.bytecode.element,
+      maps: this.maps.element,
       trace: this.trace.element,
       shell: this.shell.element,
     });
@@ -409,6 +413,9 @@ class LessonPage {
       case 'bytecode':
         this.bytecode.render(message, (line) => this.sourceLine(line));
         break;
+      case 'maps':
+        this.maps.render(message);
+        break;
       case 'check-result':
         if (message.lessonId === this.lesson.id) this.checks.result(message.index, message.result);
         break;
@@ -521,7 +528,8 @@ class LessonPage {
     if (this.phase !== 'error') this.phase = 'stopped';
     this.bytecode.markUnloaded();
     const why = STOP_REASONS[message.reason] ?? `: ${message.reason}`;
-    this.trace.note(`── stopped${why} · ${plural(message.lines, 'trace line')} ──`);
+    const events = message.events > 0 ? ` · ${plural(message.events, 'event')}` : '';
+    this.trace.note(`── stopped${why} · ${plural(message.lines, 'trace line')}${events} ──`);
     this.updateControls();
   }
 

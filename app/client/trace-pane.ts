@@ -1,6 +1,7 @@
 /**
- * The "Trace output" pane: a read-only terminal showing what the probe prints, with a toolbar
- * (Clear, search with next/previous) and a "Jump to latest" prompt. While the learner has
+ * The "Trace output" pane: a read-only terminal showing what the probe prints (trace lines and
+ * the events it sends through perf and ring buffers), with a toolbar (Clear, search with
+ * next/previous, hide or show the lab's own lines) and a "Jump to latest" prompt. While the learner has
  * scrolled up, xterm keeps the view still as output arrives (auto-scroll pauses) and the pane
  * says new output is waiting below. It takes no input, so Tab and Shift+Tab always move on, and
  * Ctrl+C (with a selection) or Ctrl+Shift+C copies.
@@ -9,6 +10,7 @@ import { SearchAddon } from '@xterm/addon-search';
 import type { Terminal } from '@xterm/xterm';
 import { button, h, pane } from './dom.js';
 import type { AckBatcher } from './flow-control.js';
+import { local } from './storage.js';
 import {
   copyText,
   createTerminal,
@@ -19,6 +21,9 @@ import {
   type TerminalView,
   viewOf,
 } from './terminals.js';
+import { TraceHistory } from './trace-history.js';
+
+const HIDE_LAB_KEY = 'ebpf-lab:trace-hide-lab';
 
 const SEARCH_DECORATIONS = {
   matchBackground: '#623315',
@@ -45,6 +50,9 @@ export class TracePane {
   /** Whether the last thing written ended a line: notes must start on a line of their own. */
   private atLineStart = true;
   private newOutputBelow = false;
+  private readonly history = new TraceHistory();
+  private hideLab = local.get(HIDE_LAB_KEY) === 'true';
+  private readonly labToggle: HTMLButtonElement;
 
   /** `onLines(n)`: n more lines were written (a hidden pane's tab counts them). */
   constructor(
@@ -71,6 +79,12 @@ export class TracePane {
     });
     this.matchCount = h('span', { class: 'match-count', 'aria-live': 'polite' });
     this.screen = h('div', { class: 'terminal-screen' });
+    this.labToggle = button('', () => this.setHideLab(!this.hideLab), {
+      class: 'small',
+      title:
+        "Lines marked [lab] come from the lab's own processes (its agent and BCC worker) " +
+        'firing your probe, not from your commands',
+    });
     this.scrollPromptText = h('span', {}, 'Auto-scroll paused');
     this.scrollPrompt = h(
       'div',
@@ -99,11 +113,13 @@ export class TracePane {
             title: 'Next match (Enter)',
           }),
         ),
+        this.labToggle,
         button('Clear', () => this.clear(), { class: 'small', title: 'Clear the trace output' }),
       ],
       h('div', { class: 'terminal-frame' }, this.screen, this.scrollPrompt),
     );
 
+    this.updateLabToggle();
     this.searchInput.addEventListener('input', () => this.find('incremental'));
     this.searchInput.addEventListener('keydown', (event) => {
       if (event.key === 'Enter') {
@@ -160,11 +176,33 @@ export class TracePane {
     this.atLineStart = data.endsWith('\n');
     this.onLines(countLines(data));
     const ack = this.acks.track('trace', data.length);
-    this.view.write(data, () => {
+    const shown = this.history.add(data, this.hideLab);
+    if (this.hideLab) this.updateLabToggle();
+    if (!shown) {
+      ack(); // all of it was the lab's, hidden: written as far as the server is concerned
+      return;
+    }
+    this.view.write(shown, () => {
       ack();
       if (this.isScrolledUp()) this.newOutputBelow = true;
       this.updateScrollPrompt();
     });
+  }
+
+  /** Hides (or shows again) the lines the lab's own processes caused, old ones included. */
+  setHideLab(hide: boolean): void {
+    this.hideLab = hide;
+    local.set(HIDE_LAB_KEY, String(hide));
+    this.view.reset();
+    this.view.write(this.history.replay(hide));
+    this.updateLabToggle();
+  }
+
+  private updateLabToggle(): void {
+    this.labToggle.setAttribute('aria-pressed', String(this.hideLab));
+    const hidden = this.history.labLines;
+    this.labToggle.textContent = 'Hide lab lines';
+    this.labToggle.dataset.hidden = this.hideLab && hidden > 0 ? String(hidden) : '';
   }
 
   /** A dim line of the page's own (not acknowledged: the server did not send it). */
@@ -172,11 +210,13 @@ export class TracePane {
     const prefix = this.atLineStart ? '' : '\r\n';
     this.atLineStart = true;
     this.onLines(text.replace(/\r?\n$/, '').split(/\r?\n/).length);
-    this.view.write(prefix + dimLines(text));
+    this.view.write(this.history.add(prefix + dimLines(text), false));
   }
 
   clear(): void {
     this.view.reset();
+    this.history.clear();
+    this.updateLabToggle();
     this.search.clearDecorations();
     this.matchCount.textContent = '';
     this.atLineStart = true;

@@ -8,10 +8,13 @@
 
 import { formatLimitValue, LIMITS } from '../../runner/limits.js';
 import { dumpPrograms } from '../../runner/probe/bytecode.js';
+import { formatEvent } from '../../runner/probe/c-value.js';
 import { prepareProbe } from '../../runner/probe/prepare.js';
 import { ProbeRun, type ProbeRunEvent } from '../../runner/probe/probe-run.js';
 import { formatTraceLine } from '../../runner/probe/trace-line.js';
 import { describeSandbox } from '../../runner/sandbox/describe-sandbox.js';
+import { LAB_LINE_TAG } from '../../runner/protocol/lab-tasks.js';
+import type { MapSnapshot } from '../../runner/protocol/messages.js';
 import { writeFiles } from '../../runner/sandbox/files.js';
 import {
   type LivenessWatch,
@@ -63,6 +66,11 @@ const SHELL_MISSING_BEATS = 2;
 /** Heartbeats that never list the shell since it was opened, to open it again. */
 const SHELL_NEVER_SEEN_BEATS = 10;
 
+/** A line for Trace output; the lab's own lines are tagged and dim (the pane can hide them). */
+function traceText(text: string, lab: boolean): string {
+  return `${lab ? DIM(`${LAB_LINE_TAG}${text}`) : text}\r\n`;
+}
+
 export class LearnerSession {
   private readonly clients = new Set<SessionClient>();
   private sandbox: Sandbox | undefined;
@@ -73,6 +81,9 @@ export class LearnerSession {
   /** `sourceDigest(runSource)`: every result of the run names the text it was made for. */
   private runDigest = sourceDigest('');
   private runLines = 0;
+  private runEvents = 0;
+  /** The latest run's maps, for a tab that opens while it runs or after. */
+  private maps: { maps: MapSnapshot[]; final: boolean } | undefined;
   private scrollback = '';
   private shellSize = { cols: 80, rows: 24 };
   private status: { phase: Phase; text: string } = { phase: 'starting', text: 'Connecting…' };
@@ -154,6 +165,7 @@ export class LearnerSession {
     this.touch();
     client.send({ type: 'status', ...this.statusForNewTab() });
     if (this.scrollback) client.output('shell', this.scrollback);
+    if (this.maps) client.send({ type: 'maps', ...this.maps });
     this.ensureSandbox().catch(() => {}); // the failure is already in the status line
   }
 
@@ -448,6 +460,8 @@ export class LearnerSession {
     // Unknown ids all count as none: the history holds at most one list per real lesson.
     this.runLessonId = this.hooks.lesson(lessonId) ? lessonId : '';
     this.runLines = 0;
+    this.runEvents = 0;
+    this.maps = undefined;
     this.runWatch?.stop();
     const watch = watchRunProgress({
       onStuck: (fault) => void this.replaceSandbox(sandbox, fault.message),
@@ -500,8 +514,22 @@ export class LearnerSession {
         this.runLines++;
         this.broadcastOutput(
           'trace',
-          `${event.parsed ? formatTraceLine(event.parsed) : event.raw}\r\n`,
+          traceText(event.parsed ? formatTraceLine(event.parsed) : event.raw, event.lab),
         );
+        break;
+      case 'event':
+        this.runEvents++;
+        this.broadcastOutput('trace', traceText(formatEvent(event.event), event.lab));
+        break;
+      case 'events-dropped':
+        this.broadcastOutput(
+          'trace',
+          `${DIM(`[${event.count} events lost: over the rate limit, or the buffer was full]`)}\r\n`,
+        );
+        break;
+      case 'maps':
+        this.maps = { maps: event.maps, final: event.final };
+        this.broadcast({ type: 'maps', ...this.maps });
         break;
       case 'dropped':
         this.broadcastOutput(
@@ -523,11 +551,14 @@ export class LearnerSession {
           type: 'stopped',
           reason: this.stoppingForChecks ? 'checks' : event.reason,
           lines: this.runLines,
+          events: this.runEvents,
         });
         if (!run.error) {
+          const events =
+            this.runEvents > 0 ? `, ${this.runEvents} event${this.runEvents === 1 ? '' : 's'}` : '';
           this.setStatus(
             'stopped',
-            `Stopped: the probe is detached (${this.runLines} trace line${this.runLines === 1 ? '' : 's'}).`,
+            `Stopped: the probe is detached (${this.runLines} trace line${this.runLines === 1 ? '' : 's'}${events}).`,
           );
         }
         break;

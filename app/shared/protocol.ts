@@ -6,6 +6,7 @@
  * `error` reply, never a crash); the client trusts the server's messages by type only.
  */
 import { z } from 'zod';
+import type { MapSnapshot } from '../../runner/protocol/messages.js';
 
 export { ATTACH_PRESETS, WEB_PROTOCOL_VERSION } from './constants.js';
 
@@ -148,8 +149,13 @@ export type ServerMessage =
       verifier?: VerifierExplanation;
       log: string;
     }
-  /** `reason`: the run's own (`requested`, `limit`, ...), or `checks` when Check stopped it. */
-  | { type: 'stopped'; reason: string; lines: number }
+  /**
+   * `reason`: the run's own (`requested`, `limit`, ...), or `checks` when Check stopped it.
+   * `events`: what the probe sent through perf and ring buffers (shown in Trace output).
+   */
+  | { type: 'stopped'; reason: string; lines: number; events: number }
+  /** The run's maps, decoded: every second while attached, and once more (`final`) after. */
+  | { type: 'maps'; maps: MapSnapshot[]; final: boolean }
   /** `source`: the `sourceDigest` of the running source the programs came from. */
   | { type: 'bytecode'; programs: BytecodeProgram[]; source?: string; error?: string }
   /** Check results arrive one by one (`running` first), then `check-done`. */

@@ -50,6 +50,30 @@ sys.stdout = sys.stderr
 
 from bcc import BPF  # noqa: E402 - after the stdout guard, on purpose
 from bcc.libbcc import lib  # noqa: E402
+from run_outputs import RunOutputs  # noqa: E402 - imports bcc too
+
+
+def set_comm(name):
+    """Names this process (its threads inherit the name) so the learner's probes show its work
+    under the lab's name, which the host marks as the lab's, not as one more `python3`."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.prctl(15, name.encode()[:15], 0, 0, 0)  # PR_SET_NAME
+
+
+class LabBPF(BPF):
+    """BCC's BPF without the constructor's auto-attach of kprobe__ and tracepoint__ functions:
+    the worker loads every program, reads it for the bytecode view and opens the run's buffers
+    first, and attaches last, so none of that fires the learner's probes."""
+
+    def _trace_autoload(self):
+        pass
+
+    def autoload(self):
+        BPF._trace_autoload(self)
+
+
+# The auto-attach functions loaded ahead of any attach; kfunc, kretfunc and lsm load as they attach.
+PRELOADED_PREFIXES = ('kprobe__', 'kretprobe__', 'tracepoint__', 'raw_tracepoint__')
 
 
 class RunFailure(Exception):
@@ -209,9 +233,15 @@ class TraceReader(threading.Thread):
         self.run_id, self.limits, self.events = run_id, limits, events
         self.stopping = threading.Event()
         self.total = 0
+        # Opened now, before the probe attaches: opening it later would fire the learner's probe.
+        self.fd = os.open(f'{TRACING}/trace_pipe', os.O_RDONLY | os.O_NONBLOCK)
+
+    def close(self):
+        """For a reader that never started (the run failed before attaching)."""
+        os.close(self.fd)
 
     def run(self):
-        fd = os.open(f'{TRACING}/trace_pipe', os.O_RDONLY | os.O_NONBLOCK)
+        fd = self.fd
         pending, window_start, window_count, dropped = b'', time.monotonic(), 0, 0
         max_bytes = self.limits['maxTraceLineBytes']
         try:
@@ -261,6 +291,7 @@ class ActiveRun:
         self.id, self.limits = run_id, limits
         self.deadline = time.monotonic() + limits['maxRunMs'] / 1000
         self.reader = None
+        self.outputs = None
 
 
 # The kernel program type each attach needs. BCC loads a function once per module, for the type
@@ -294,6 +325,8 @@ class Program:
         self.reusable = lib.bpf_num_tables(bpf.module) == 0
         # Function name -> the program type its loaded fd in bpf.funcs has.
         self.loaded_types = {}
+        # The kernel's copy of each function, read before its first attach: {name: dump}.
+        self.kernel_dumps = {}
 
     def load_as(self, name, prog_type):
         """Makes BCC's next load of `name` give a program of `prog_type`: an fd loaded as
@@ -306,12 +339,13 @@ class Program:
         self.loaded_types[name] = prog_type
 
     def auto_attach(self):
-        """Attaches the `kprobe__...`-style functions as BCC does, each loaded as its own type."""
+        """Attaches the `kprobe__...`-style functions as BCC does, each loaded as its own type
+        (compile_and_attach has loaded those it can ahead of any attach)."""
         for name in function_names(self.bpf):
             prog_type = auto_attach_type(name)
             if prog_type is not None:
                 self.load_as(name, prog_type)
-        self.bpf._trace_autoload()
+        self.bpf.autoload()
 
 
 class Worker:
@@ -329,24 +363,18 @@ class Worker:
         with captured_stderr(box):
             BPF(text='int ebpf_lab_warm_up(void *ctx) { return 0; }').cleanup()
 
-    def program_for(self, source, auto_attach):
-        """The loaded program for `source` and whether it came from the cache. With
-        `auto_attach`, BCC's kprobe__ and tracepoint__ functions are attached as BCC does.
-        Raises RunFailure when clang rejects the source."""
+    def program_for(self, source):
+        """The compiled program for `source` and whether it came from the cache; nothing of it
+        is attached (compile_and_attach attaches). Raises RunFailure when clang rejects it."""
         key = hashlib.sha256(source.encode()).hexdigest()
         program = self.cache.get(key)
         log = []
         try:
             if program:
                 self.cache.move_to_end(key)
-                if auto_attach:
-                    with captured_stderr(log):
-                        program.auto_attach()
                 return program, True
             with captured_stderr(log):
-                program = Program(BPF(text=source), '')  # compiles and auto-attaches
-            if not auto_attach:
-                detach_all(program.bpf)
+                program = Program(LabBPF(text=source), '')  # compiles; attaches nothing
         except Exception as err:  # noqa: BLE001 - BCC raises plain Exception
             raise classify_bcc_error(err, ''.join(log)) from err
         program.compiler_log = ''.join(log)
@@ -370,7 +398,7 @@ class Worker:
         """Compiles a source ahead of its run (the web lab sends it while the learner types), so
         pressing Run finds it in the cache. Reports compile errors and warnings either way."""
         try:
-            program, cached = self.program_for(message['source'], auto_attach=False)
+            program, cached = self.program_for(message['source'])
         except RunFailure as failure:
             send({'type': 'prepared', 'id': message['id'], 'cached': False, 'compilerLog': '',
                   'error': {'kind': failure.kind, 'message': failure.message,
@@ -383,21 +411,35 @@ class Worker:
 
     # ------------------------------------------------------------------ the kernel's copy
 
-    def dump_programs(self, message):
-        """The current program's functions as the kernel holds them: the verified instructions
-        with their source lines, and the JIT's machine code."""
-        programs = []
-        funcs = self.current.bpf.funcs if self.current else {}
-        for name, func in funcs.items():
+    @staticmethod
+    def dump_loaded(program):
+        """Reads the kernel's copy of each loaded function not read yet (bpftool, objdump). Runs
+        before a probe attaches: those processes would otherwise fire the learner's probes."""
+        loaded = {(n.decode() if isinstance(n, bytes) else n) for n in program.bpf.funcs}
+        for name in [n for n in program.kernel_dumps if n not in loaded]:
+            del program.kernel_dumps[name]  # closed to be loaded as another type
+        for name, func in program.bpf.funcs.items():
+            name = name.decode() if isinstance(name, bytes) else name
             prog_id = prog_id_of(func.fd)
             if prog_id is None:
                 continue
-            name = name.decode() if isinstance(name, bytes) else name
+            if program.kernel_dumps.get(name, {}).get('id') == prog_id:
+                continue  # read already (a function loaded again as another type is read again)
             xlated = tool_output(['bpftool', 'prog', 'dump', 'xlated', 'id', str(prog_id), 'linum'])
             jited, note = dump_jited(func.fd)
-            programs.append({'name': name[:128], 'id': prog_id, 'xlated': xlated[-(1 << 20):],
-                             'jited': jited[-(1 << 20):], 'note': note[:4096]})
-        send({'type': 'programs', 'id': message['id'], 'programs': programs})
+            program.kernel_dumps[name] = {'name': name[:128], 'id': prog_id,
+                                          'xlated': xlated[-(1 << 20):],
+                                          'jited': jited[-(1 << 20):], 'note': note[:4096]}
+
+    def dump_programs(self, message):
+        """The current program's functions as the kernel holds them: the verified instructions
+        with their source lines, and the JIT's machine code, as read before they attached.
+        Functions BCC loads only as it attaches them (kfunc, lsm) are read once the run stops."""
+        program = self.current
+        if program and not self.active:
+            self.dump_loaded(program)
+        dumps = list(program.kernel_dumps.values()) if program else []
+        send({'type': 'programs', 'id': message['id'], 'programs': dumps[:64]})
 
     # ------------------------------------------------------------------ run lifecycle
 
@@ -411,20 +453,22 @@ class Worker:
             self.active = None
             if self.current:
                 detach_all(self.current.bpf)  # auto-attached probes of a half-attached run
+            if run.reader:
+                run.reader.close()
             send({'type': 'run-error', 'id': run.id, 'kind': failure.kind,
                   'message': failure.message, 'log': failure.log[-(1 << 20):]})
             send({'type': 'run-stopped', 'id': run.id,
                   'reason': 'limit' if failure.kind == 'limit' else 'error'})
             return
-        run.reader = TraceReader(run.id, run.limits, self.events)
         run.reader.start()
+        run.outputs.start()
         send({'type': 'run-attached', 'id': run.id, 'probes': probes,
               'compilerLog': self.current.compiler_log[-(1 << 20):]})
 
     def compile_and_attach(self, run, message):
         send({'type': 'run-stage', 'id': run.id, 'stage': 'compiling',
               'cached': hashlib.sha256(message['source'].encode()).hexdigest() in self.cache})
-        program, cached = self.program_for(message['source'], auto_attach=True)
+        program, cached = self.program_for(message['source'])
         self.use(program)
         b = program.bpf
         log = []
@@ -434,23 +478,56 @@ class Worker:
         send({'type': 'run-stage', 'id': run.id, 'stage': 'loading', 'cached': cached})
         names = function_names(b)
         candidates = [n for n in names if not n.startswith(AUTO_ATTACH_PREFIXES)]
-        probes = []
+        chosen = []
         for spec in message['attach']:
             fn = spec.get('fn') or self.only_candidate(candidates, spec)
             if fn not in names:
                 raise RunFailure('attach', f'No function named "{fn}" in the source '
                                  f'(functions: {", ".join(names) or "none"}).')
             program.load_as(fn, PROG_TYPE_BY_KIND[spec['kind']])
-            probes.append(self.attach(b, spec, fn, log))
-        for name in names:
-            if name.startswith(AUTO_ATTACH_PREFIXES):
-                probes.append(self.auto_attached(name))
-        if not probes:
+            chosen.append((spec, fn))
+        auto = [name for name in names if name.startswith(AUTO_ATTACH_PREFIXES)]
+        for name in auto:
+            if auto_attach_type(name) is not None:
+                program.load_as(name, auto_attach_type(name))
+        if not chosen and not auto:
             raise RunFailure('attach', 'Nothing to attach: give an attach point (for example '
                              'kprobe:clone), or name a function the BCC way, '
                              'e.g. kprobe__sys_clone or TRACEPOINT_PROBE(syscalls, sys_enter_execve).')
+        # Everything the lab must do in the sandbox happens now, before the first attach: load
+        # (the verifier), read the programs for the bytecode view, open the buffers and the
+        # trace pipe. Once a probe is live the lab's own work would fire it.
+        self.preload(b, chosen, auto, log)
+        self.dump_loaded(program)
+        run.reader = TraceReader(run.id, run.limits, self.events)
+        run.outputs = RunOutputs(run.id, b, message['source'], run.limits, send,
+                                 lambda text: self.events.put(('limit', run.id, text)))
+        run.outputs.open()
+        probes = [self.attach(b, spec, fn, log) for spec, fn in chosen]
+        if auto:
+            try:
+                with captured_stderr(log):
+                    program.auto_attach()
+            except Exception as err:  # noqa: BLE001 - BCC raises plain Exception
+                raise classify_bcc_error(err, ''.join(log)) from err
+            probes.extend(self.auto_attached(name) for name in auto)
         send({'type': 'run-stage', 'id': run.id, 'stage': 'attached', 'cached': cached})
         return probes
+
+    @staticmethod
+    def preload(b, chosen, auto, log):
+        """Loads the functions to attach (the verifier runs here), ahead of attaching any."""
+        try:
+            with captured_stderr(log):
+                for spec, fn in chosen:
+                    b.load_func(fn.encode(),
+                                BPF.TRACEPOINT if spec['kind'] == 'tracepoint' else BPF.KPROBE)
+                for name in auto:
+                    # kfunc, kretfunc and lsm functions load as they attach (BCC needs the target).
+                    if name.startswith(PRELOADED_PREFIXES):
+                        b.load_func(name.encode(), auto_attach_type(name))
+        except Exception as err:  # noqa: BLE001 - BCC raises plain Exception
+            raise classify_bcc_error(err, ''.join(log)) from err
 
     @staticmethod
     def only_candidate(candidates, spec):
@@ -505,6 +582,10 @@ class Worker:
         if run.reader:
             run.reader.stopping.set()
             run.reader.join()
+        if run.outputs and run.outputs.is_alive():
+            run.outputs.stopping.set()
+            run.outputs.join()
+            run.outputs.finish()
         send({'type': 'run-stopped', 'id': run.id, 'reason': reason})
 
     # ------------------------------------------------------------------ main loop
@@ -552,6 +633,8 @@ class Worker:
 
 
 if __name__ == '__main__':
+    if '--comm' in sys.argv:
+        set_comm(sys.argv[sys.argv.index('--comm') + 1])
     worker = Worker()
     # Warming up helps the next run only when none is waiting: a run already queued (a one-shot
     # `ebpf-lab run` right after boot) would otherwise wait for a compile it does not need.

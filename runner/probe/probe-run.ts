@@ -10,14 +10,18 @@
 import { randomUUID } from 'node:crypto';
 import { type AgentConnection, AgentConnectionClosed } from '../agent-connection.js';
 import { checkSourceSize, limitMessage, runLimits } from '../limits.js';
+import { isLabTask } from '../protocol/lab-tasks.js';
 import type {
   AgentMessage,
   AttachedProbe,
   AttachSpec,
+  MapSnapshot,
+  ProbeEvent,
   RunErrorKind,
   RunLimits,
   RunStage,
 } from '../protocol/messages.js';
+import { mentionsLabTask } from './c-value.js';
 import { parseClangDiagnostics, type SourceDiagnostic } from './diagnostics.js';
 import { parseTraceLine, type TraceLine } from './trace-line.js';
 import { explainVerifierLog, type VerifierReport } from './verifier.js';
@@ -49,9 +53,18 @@ export type ProbeRunEvent =
   | { type: 'attached'; probes: AttachedProbe[] }
   /** Compiler warnings for a program that compiled, positioned in the learner's file. */
   | { type: 'warnings'; diagnostics: SourceDiagnostic[] }
-  /** `parsed` is undefined for lines that are not trace records (kept, shown raw). */
-  | { type: 'trace'; raw: string; parsed: TraceLine | undefined }
+  /**
+   * `parsed` is undefined for lines that are not trace records (kept, shown raw). `lab`: the
+   * line is the lab's own doing (its agent or BCC worker fired the probe), not the learner's.
+   */
+  | { type: 'trace'; raw: string; parsed: TraceLine | undefined; lab: boolean }
   | { type: 'dropped'; count: number }
+  /** An event from a perf or ring buffer; `lab` when it names one of the lab's processes. */
+  | { type: 'event'; event: ProbeEvent; lab: boolean }
+  /** Events lost: over the rate limit, or the perf buffer was full. */
+  | { type: 'events-dropped'; count: number }
+  /** The run's maps: every second while attached, and once more (`final`) after. */
+  | { type: 'maps'; maps: MapSnapshot[]; final: boolean }
   | { type: 'error'; error: ProbeError }
   | { type: 'stopped'; reason: StopReason };
 
@@ -73,6 +86,7 @@ export class ProbeRun {
   private readonly listeners = new Set<(event: ProbeRunEvent) => void>();
   private readonly limits: RunLimits;
   private traceLines = 0;
+  private events = 0;
   private firstError: ProbeError | undefined;
   private finished = false;
   private settleAttached!: { resolve: (p: AttachedProbe[]) => void; reject: (e: Error) => void };
@@ -185,6 +199,12 @@ export class ProbeRun {
       case 'trace':
         this.receiveTrace(message.lines, message.dropped);
         break;
+      case 'event':
+        this.receiveEvents(message.events, message.dropped);
+        break;
+      case 'maps':
+        this.emit({ type: 'maps', maps: message.maps, final: message.final });
+        break;
       case 'run-error':
         this.fail(
           describeRunError(message.kind, message.message, message.log, this.request.source),
@@ -219,7 +239,32 @@ export class ProbeRun {
         return;
       }
       this.traceLines++;
-      this.emit({ type: 'trace', raw, parsed: parseTraceLine(raw) });
+      const parsed = parseTraceLine(raw);
+      this.emit({
+        type: 'trace',
+        raw,
+        parsed,
+        lab: parsed !== undefined && isLabTask(parsed.task),
+      });
+    }
+  }
+
+  private receiveEvents(events: ProbeEvent[], dropped: number): void {
+    if (dropped > 0) this.emit({ type: 'events-dropped', count: dropped });
+    for (const event of events) {
+      if (this.finished) return;
+      if (this.events >= this.limits.maxTraceLines) {
+        // The same budget as trace lines, counted again here: do not trust the guest.
+        this.fail({
+          kind: 'limit',
+          message: limitMessage('maxTraceLines', this.limits.maxTraceLines),
+          log: '',
+        });
+        void this.stop();
+        return;
+      }
+      this.events++;
+      this.emit({ type: 'event', event, lab: mentionsLabTask(event.fields) });
     }
   }
 

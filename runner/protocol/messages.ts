@@ -9,8 +9,10 @@
  */
 import { z } from 'zod';
 
+export { LAB_TASKS } from './lab-tasks.js';
+
 /** Bumped on any incompatible change; the handshake refuses a mismatch. */
-export const PROTOCOL_VERSION = 1;
+export const PROTOCOL_VERSION = 2;
 
 const id = z.string().min(1).max(64).describe('Correlates requests with their events.');
 const base64 = z
@@ -48,6 +50,7 @@ export const RunLimits = z.strictObject({
   maxTraceLines: z.number().int().positive(),
   maxTraceLinesPerSecond: z.number().int().positive(),
   maxTraceLineBytes: z.number().int().positive(),
+  maxMapEntries: z.number().int().positive(),
 });
 export type RunLimits = z.infer<typeof RunLimits>;
 
@@ -149,6 +152,67 @@ export const ToolVersion = z.strictObject({
 });
 export type ToolVersion = z.infer<typeof ToolVersion>;
 
+/**
+ * A C value decoded with the types BCC knows: a struct or union as an object by field name (in
+ * declaration order), a char array as its text, any other array as a list, an integer beyond
+ * JavaScript's exact range as a decimal string.
+ */
+export type CValue = number | string | boolean | null | CValue[] | { [field: string]: CValue };
+export const CValue: z.ZodType<CValue> = z.lazy(() =>
+  z.union([
+    z.number(),
+    z.string().max(1 << 16),
+    z.boolean(),
+    z.null(),
+    z.array(CValue).max(4096),
+    z.record(z.string().max(256), CValue),
+  ]),
+);
+
+/** One event a probe sent to user space through a perf buffer or a ring buffer. */
+export const ProbeEvent = z.strictObject({
+  map: z.string().max(128).describe('The BPF_PERF_OUTPUT or BPF_RINGBUF_OUTPUT it came through.'),
+  size: z.number().int().nonnegative().describe('Bytes the probe submitted.'),
+  fields: CValue.optional().describe("Decoded with the submitted struct's fields."),
+  raw: z
+    .string()
+    .max(1 << 16)
+    .optional()
+    .describe('Hex bytes, when BCC knows no struct for the data.'),
+  truncated: z.boolean().describe('A string, array or the raw bytes were cut to the limits.'),
+});
+export type ProbeEvent = z.infer<typeof ProbeEvent>;
+
+/** One map of a run's program, as read at one moment. */
+export const MapSnapshot = z.strictObject({
+  name: z.string().max(128),
+  kind: z.string().max(64).describe("BCC's name for the map type, lower case: hash, array, …"),
+  keyType: z.string().max(256),
+  valueType: z.string().max(256),
+  entries: z
+    .array(
+      z.strictObject({
+        key: CValue,
+        value: CValue.describe('Per-CPU maps: the sum over CPUs when the value is a number.'),
+        perCpu: z.array(CValue).max(4096).optional(),
+      }),
+    )
+    .max(4096)
+    .describe('Array maps: only the non-zero entries. Hash maps of counts: biggest first.'),
+  total: z.number().int().nonnegative().describe('Entries read (shown or not).'),
+  more: z.number().int().nonnegative().describe('Entries read but not shown (maxMapEntries).'),
+  scanned: z.boolean().describe('False when the map has more keys than the lab reads at once.'),
+  histogram: z.enum(['log2', 'linear']).nullable().describe('A BPF_HISTOGRAM, and its buckets.'),
+  events: z
+    .number()
+    .int()
+    .nonnegative()
+    .nullable()
+    .describe('Perf and ring buffers: events delivered so far in this run.'),
+  note: z.string().max(4096).describe('Why entries are missing, or empty.'),
+});
+export type MapSnapshot = z.infer<typeof MapSnapshot>;
+
 export const AgentMessage = z.discriminatedUnion('type', [
   z.strictObject({
     type: z.literal('ready'),
@@ -194,6 +258,26 @@ export const AgentMessage = z.discriminatedUnion('type', [
     lines: z.array(z.string().max(8192)).max(1024).describe('Raw trace_pipe lines.'),
     dropped: z.number().int().min(0).describe('Lines dropped by the rate limit since last batch.'),
   }),
+  z
+    .strictObject({
+      type: z.literal('event'),
+      id,
+      events: z.array(ProbeEvent).max(1024),
+      dropped: z
+        .number()
+        .int()
+        .min(0)
+        .describe('Events lost since the last batch: the rate limit, or a full perf buffer.'),
+    })
+    .describe('Events the probe sent to user space (perf buffers, ring buffers), decoded.'),
+  z
+    .strictObject({
+      type: z.literal('maps'),
+      id,
+      final: z.boolean().describe('The last snapshot of the run, taken after it was detached.'),
+      maps: z.array(MapSnapshot).max(64),
+    })
+    .describe("The run's maps, every second while attached and once after."),
   z.strictObject({
     type: z.literal('run-error'),
     id,

@@ -82,3 +82,56 @@ describe('ebpf-lab run', () => {
     expect(result.stderr).toContain('cannot read no-such-file.c');
   });
 });
+
+describe('ebpf-lab run: what a probe sends to user space', () => {
+  it("prints the book's hello-buffer events decoded, as JSON events, with its maps", async () => {
+    const result = await ebpfLab([
+      'run',
+      'hello_buffer.c',
+      '--attach',
+      'kprobe:execve',
+      '--trigger',
+      'cat /etc/hostname',
+      '--json',
+      '--maps',
+    ]);
+    expect(result.code).toBe(0);
+    const events = result.stdout
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line));
+    const fromBash = events.find((e) => e.event === 'event' && e.fields?.command === 'bash');
+    expect(fromBash).toMatchObject({
+      map: 'output',
+      size: 36,
+      lab: false,
+      truncated: false,
+      fields: { uid: 0, command: 'bash', message: 'Hello World' },
+    });
+    expect(fromBash.fields.pid).toBeGreaterThan(1);
+    const sent = events.filter((e) => e.event === 'event').length;
+    const maps = events.filter((e) => e.event === 'maps');
+    expect(maps.at(-1)).toMatchObject({
+      final: true,
+      maps: [{ name: 'output', kind: 'perf_event_array', events: sent }],
+    });
+    expect(events.at(-1)).toMatchObject({ event: 'stopped', reason: 'requested', events: sent });
+  });
+
+  it("prints lesson 10's map as the run left it with --maps, and does not say nothing fired", async () => {
+    const result = await ebpfLab([
+      'run',
+      join(PACKAGE_ROOT, 'lessons', '10-maps', 'solution', 'count_opens.c'),
+      '--attach',
+      'kprobe:openat',
+      '--trigger',
+      'cat /etc/hostname',
+      '--maps',
+    ]);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/^opens \(hash, struct key_t -> u64\): \d+ entr(y|ies)$/m);
+    expect(result.stdout).toMatch(/^ {2}comm="cat" +\d+$/m);
+    expect(result.stdout).not.toMatch(/python3|bpftool|objdump/);
+    expect(result.stderr).not.toContain('nothing fired');
+  });
+});

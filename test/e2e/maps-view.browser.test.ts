@@ -1,0 +1,158 @@
+/**
+ * The Maps view and the lab-lines toggle in a real Chromium against the real server and a real
+ * sandbox: lesson 10's counts appear and grow while the probe runs; lines the lab's own
+ * processes cause are tagged in Trace output and the toggle hides and shows them. Screenshots
+ * go to test-results/screenshots/.
+ */
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type Browser, chromium, type Locator, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { resolveConfig } from '../../app/server/config.js';
+import { type LabServer, startLabServer } from '../../app/server/server.js';
+import { PACKAGE_ROOT } from '../../runner/paths.js';
+import { SandboxPool } from '../../runner/sandbox/pool.js';
+import { QemuSandboxDriver } from '../../runner/sandbox/qemu.js';
+
+const SCREENSHOTS = join(PACKAGE_ROOT, 'test-results', 'screenshots');
+const CHROMIUM_FLAGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+const LESSON = '10-maps';
+// Lesson 10's solution, plus a tracepoint that prints every write(): the lab's own writes (the
+// agent answering the server, the worker sending trace lines) show up as [lab] lines.
+const SOURCE = `struct key_t {
+    char comm[16];
+};
+BPF_HASH(opens, struct key_t, u64);
+
+int count_open(void *ctx) {
+    struct key_t key = {};
+    bpf_get_current_comm(&key.comm, sizeof(key.comm));
+    opens.increment(key);
+    return 0;
+}
+
+TRACEPOINT_PROBE(syscalls, sys_enter_write) {
+    char comm[16];
+    bpf_get_current_comm(&comm, sizeof(comm));
+    bpf_trace_printk("write by %s\\n", comm);
+    return 0;
+}
+`;
+
+let lab: LabServer;
+let pool: SandboxPool;
+let browser: Browser;
+let page: Page;
+let dataDir: string;
+
+beforeAll(async () => {
+  mkdirSync(SCREENSHOTS, { recursive: true });
+  dataDir = mkdtempSync(join(tmpdir(), 'ebpf-lab-data-'));
+  pool = new SandboxPool(new QemuSandboxDriver(), 0);
+  lab = await startLabServer(resolveConfig({ port: 0, dataDir, warmSandboxes: 0 }), pool);
+  browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_FLAGS });
+  page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await lab?.close();
+  await pool?.close();
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+const region = (name: string) => page.getByRole('region', { name, exact: true });
+const status = () => page.getByRole('status').first();
+const shot = (name: string) => page.screenshot({ path: join(SCREENSHOTS, `${name}.png`) });
+
+async function textOf(locator: Locator): Promise<string> {
+  // biome-ignore lint/performance/useDomNodeTextContent: the rendered text is what a learner reads.
+  return (await locator.innerText()).replace(/\u00a0/g, ' ');
+}
+
+async function typeInShell(command: string): Promise<void> {
+  await region('Sandbox shell').locator('.xterm').click();
+  await page.keyboard.type(command);
+  await page.keyboard.press('Enter');
+}
+
+/** The count on the row of `comm` in the Maps view's table of `opens`, or 0. */
+async function countOf(comm: string): Promise<number> {
+  const row = region('Maps')
+    .getByRole('table', { name: 'Entries of opens' })
+    .getByRole('row')
+    .filter({ hasText: `comm="${comm}"` });
+  if ((await row.count()) === 0) return 0;
+  return Number(await row.first().getByRole('cell').nth(1).innerText());
+}
+
+describe('lesson 10 in a browser: the Maps view and the lab lines', () => {
+  it('shows the counts of the running probe and updates them as the learner works', async () => {
+    await page.goto(`${lab.url}/`);
+    // The learner's saved draft of the lesson's C file (the editor keeps drafts this way).
+    await page.evaluate(
+      ([key, text]) => localStorage.setItem(key as string, text as string),
+      [`ebpf-lab:lesson:${LESSON}:count_opens.c`, SOURCE],
+    );
+    await page.goto(`${lab.url}/lessons/${LESSON}`);
+    await expect.poll(() => textOf(region('Editor'))).toContain('sys_enter_write');
+    await expect.poll(() => textOf(status()), { timeout: 180_000 }).toMatch(/ready/i);
+    await expect.poll(() => textOf(region('Maps'))).toContain('Run a probe to see its maps');
+
+    await page.getByRole('button', { name: 'Run', exact: true }).click();
+    await expect
+      .poll(() => textOf(status()), { timeout: 240_000 })
+      .toMatch(/attached to kprobe __x64_sys_openat/i);
+    await typeInShell('cat /etc/hostname');
+    await expect.poll(() => countOf('cat'), { timeout: 30_000 }).toBeGreaterThan(0);
+    const before = await countOf('cat');
+    await expect.poll(() => textOf(region('Maps'))).toMatch(/opens \(hash, struct key_t -> u64\)/);
+    await expect.poll(() => textOf(region('Maps'))).toMatch(/live/);
+    await shot('maps-1-live-counts');
+
+    await typeInShell('cat /etc/hostname /etc/hostname');
+    await expect.poll(() => countOf('cat'), { timeout: 30_000 }).toBeGreaterThan(before);
+    for (const tool of ['python3', 'bpftool', 'objdump'])
+      expect(await countOf(tool), `${tool} counted`).toBe(0);
+    await shot('maps-2-counts-grew');
+  });
+
+  it("tags the lab's own lines in Trace output, and the toggle hides and shows them", async () => {
+    const trace = region('Trace output');
+    await expect.poll(() => textOf(trace), { timeout: 30_000 }).toMatch(/write by bash/);
+    await expect
+      .poll(() => textOf(trace), { timeout: 30_000 })
+      .toMatch(/\[lab\] ebpf-lab-(agent|bcc)-\d+/);
+    await shot('maps-3-lab-lines-shown');
+
+    const toggle = trace.getByRole('button', { name: 'Hide lab lines' });
+    expect(await toggle.getAttribute('aria-pressed')).toBe('false');
+    await toggle.click();
+    expect(await toggle.getAttribute('aria-pressed')).toBe('true');
+    await expect.poll(() => textOf(trace)).not.toContain('[lab]');
+    expect(await textOf(trace)).toMatch(/write by bash/);
+    await typeInShell('echo still-mine');
+    await expect.poll(() => textOf(trace), { timeout: 30_000 }).toMatch(/write by bash/);
+    await page.waitForTimeout(2000);
+    expect(await textOf(trace)).not.toContain('[lab]');
+    await shot('maps-4-lab-lines-hidden');
+
+    await toggle.click();
+    await expect.poll(() => textOf(trace)).toContain('[lab]');
+  });
+
+  it('keeps the maps as the run left them after Stop', async () => {
+    await page.getByRole('button', { name: 'Stop', exact: true }).click();
+    await expect.poll(() => textOf(status()), { timeout: 30_000 }).toMatch(/stopped/i);
+    await expect.poll(() => textOf(region('Maps'))).toContain('as the run left them');
+    expect(await countOf('cat')).toBeGreaterThan(0);
+    await shot('maps-5-after-stop');
+  });
+});
