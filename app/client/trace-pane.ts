@@ -174,9 +174,9 @@ export class TracePane {
   write(data: string): void {
     if (!data) return;
     this.atLineStart = data.endsWith('\n');
-    this.onLines(countLines(data));
     const ack = this.acks.track('trace', data.length);
     const shown = this.history.add(data, this.hideLab);
+    this.onLines(countLines(shown)); // hidden lab lines are not news
     if (this.hideLab) this.updateLabToggle();
     if (!shown) {
       ack(); // all of it was the lab's, hidden: written as far as the server is concerned
