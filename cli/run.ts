@@ -17,9 +17,9 @@ import {
   type StopReason,
 } from '../runner/probe/probe-run.js';
 import { formatTraceLine } from '../runner/probe/trace-line.js';
-import { describeSandbox } from '../runner/sandbox/describe-sandbox.js';
 import { LAB_LINE_TAG } from '../runner/protocol/lab-tasks.js';
 import type { MapSnapshot } from '../runner/protocol/messages.js';
+import { describeSandbox } from '../runner/sandbox/describe-sandbox.js';
 import { SANDBOX_KINDS, sandboxDriver } from '../runner/sandbox/drivers.js';
 import { execInSandbox } from '../runner/sandbox/exec.js';
 import { type Sandbox, SandboxError } from '../runner/sandbox/sandbox.js';

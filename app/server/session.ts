@@ -12,9 +12,9 @@ import { formatEvent } from '../../runner/probe/c-value.js';
 import { prepareProbe } from '../../runner/probe/prepare.js';
 import { ProbeRun, type ProbeRunEvent } from '../../runner/probe/probe-run.js';
 import { formatTraceLine } from '../../runner/probe/trace-line.js';
-import { describeSandbox } from '../../runner/sandbox/describe-sandbox.js';
 import { LAB_LINE_TAG } from '../../runner/protocol/lab-tasks.js';
 import type { MapSnapshot } from '../../runner/protocol/messages.js';
+import { describeSandbox } from '../../runner/sandbox/describe-sandbox.js';
 import { writeFiles } from '../../runner/sandbox/files.js';
 import {
   type LivenessWatch,
