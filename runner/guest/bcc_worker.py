@@ -575,6 +575,10 @@ class Worker:
     def stop(self, reason, run_id=None):
         run = self.active
         if run is None or (run_id is not None and run.id != run_id):
+            if run_id is not None:
+                # Not (or no longer) ours: it ended, was replaced or skipped. Say so anyway, so
+                # the host never waits for an answer that would not come.
+                send({'type': 'run-stopped', 'id': run_id, 'reason': reason})
             return
         self.active = None
         if self.current:
@@ -589,6 +593,13 @@ class Worker:
         send({'type': 'run-stopped', 'id': run.id, 'reason': reason})
 
     # ------------------------------------------------------------------ main loop
+
+    def superseded(self, run_id):
+        """A stop for `run_id`, or another run, already waits in the queue."""
+        with self.events.mutex:
+            waiting = [event[1] for event in self.events.queue if event[0] == 'message']
+        return any(m.get('type') == 'run' or (m.get('type') == 'stop' and m.get('id') == run_id)
+                   for m in waiting)
 
     def read_stdin(self):
         for line in sys.stdin.buffer:
@@ -623,6 +634,11 @@ class Worker:
                 continue
             message = event[1]
             if message['type'] == 'run':
+                if self.superseded(message['id']):
+                    # Stopped or replaced before it began: compiling it would only delay the
+                    # run that replaces it.
+                    send({'type': 'run-stopped', 'id': message['id'], 'reason': 'requested'})
+                    continue
                 self.run(message)
             elif message['type'] == 'prepare':
                 self.prepare(message)
