@@ -16,6 +16,7 @@ import { AckBatcher } from './flow-control.js';
 import { createLessonContent, type LessonContent } from './lesson-content.js';
 import { createLessonLayout, type LessonLayout } from './lesson-layout.js';
 import { MapsView } from './maps-view.js';
+import { OtherRunNotice } from './other-run-notice.js';
 import { renderError, topBar } from './page-frame.js';
 import { ResetSandboxControl } from './reset-sandbox.js';
 import { filesProblem, SandboxFileSaver } from './sandbox-files.js';
@@ -91,6 +92,8 @@ class LessonPage {
   private readonly shell: ShellPane;
   private readonly layout: LessonLayout;
   private readonly tabFocus = new TabFocusMode();
+  /** Says when a probe of another lesson is attached, with a way to stop it. */
+  private readonly otherRun = new OtherRunNotice(() => this.stop());
 
   private phase: Phase | null = null;
   private connected = false;
@@ -172,10 +175,12 @@ class LessonPage {
     const reset = new ResetSandboxControl(send, () =>
       this.status.show('Not connected to the lab server: reset once it is back.', 'error'),
     );
+    const badges = document.createDocumentFragment();
+    badges.append(this.doneBadge, this.otherRun.element);
     const header = topBar(
       lesson.title,
       h('div', { class: 'top-bar-status' }, this.status.element, reset.element),
-      this.doneBadge,
+      badges,
     );
     this.titleElement = header.querySelector('.top-bar-title');
     document.title = `${lesson.title} · ebpf-lab`;
@@ -319,7 +324,9 @@ class LessonPage {
       this.status.show('Not connected to the lab server: the shell is not available.', 'error');
       return;
     }
-    this.shell.input(commands);
+    // The server types them one at a time, each at the shell's prompt (never into a program).
+    const lines = commands.split('\r').filter((line) => line.length > 0);
+    if (lines.length > 0) this.connection.send({ type: 'shell-run', commands: lines });
     this.shell.focus();
   }
 
@@ -422,6 +429,9 @@ class LessonPage {
       case 'check-done':
         this.onCheckDone(message);
         break;
+      case 'other-run':
+        this.otherRun.show(message.run);
+        break;
       case 'lesson-changed':
         if (message.lessonId === this.lesson.id) void this.reloadLesson();
         break;
@@ -453,6 +463,8 @@ class LessonPage {
         'idle',
       );
     }
+    // Runs belong to the lesson they were started in: the server shows this page its own.
+    this.connection.send({ type: 'view', lessonId: this.lesson.id });
     this.shell.sendSize(true);
     this.saver.connected();
     this.lastPrepared = null;

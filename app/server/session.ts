@@ -24,8 +24,16 @@ import {
 import type { Sandbox, SandboxStartOptions } from '../../runner/sandbox/sandbox.js';
 import { type RunOutcome, runChecks } from '../checks/run-checks.js';
 import type { Lesson } from '../lessons/schema.js';
-import type { AttachChoice, ClientMessage, Phase, ServerMessage } from '../shared/protocol.js';
+import type {
+  AttachChoice,
+  ClientMessage,
+  OtherRun,
+  Phase,
+  ServerMessage,
+} from '../shared/protocol.js';
 import { sourceDigest } from '../shared/source-digest.js';
+import { LatestOnly } from './latest-only.js';
+import { ShellTypist } from './shell-typist.js';
 
 export interface SessionClient {
   /** Structured messages: status, diagnostics, errors. */
@@ -58,6 +66,14 @@ export interface SessionOptions {
 }
 
 const SHELL_ID = 'lab-shell';
+
+interface RunRequest {
+  source: string;
+  attach: AttachChoice[];
+  lessonId: string;
+  /** `stopsRequested` when the Run arrived. */
+  stopsSeen: number;
+}
 const DIM = (text: string) => `\x1b[2m${text}\x1b[0m`;
 const YELLOW = (text: string) => `\x1b[33m${text}\x1b[0m`;
 const FRESH = 'Starting a fresh one; your code is kept.';
@@ -86,7 +102,17 @@ export class LearnerSession {
   private maps: { maps: MapSnapshot[]; final: boolean } | undefined;
   private scrollback = '';
   private shellSize = { cols: 80, rows: 24 };
-  private status: { phase: Phase; text: string } = { phase: 'starting', text: 'Connecting…' };
+  /** The latest status; `lessonId`: it is about that lesson's run or checks (see `sees`). */
+  private status: { phase: Phase; text: string; lessonId?: string } = {
+    phase: 'starting',
+    text: 'Connecting…',
+  };
+  /** The lesson each tab shows, once it has said (`view`). */
+  private readonly views = new Map<SessionClient, string>();
+  /** The lesson the current run was started in (`''`: none given); its tabs see the run. */
+  private runView = '';
+  /** The run that is attached now, as the tabs of other lessons are told about it. */
+  private attachedRun: OtherRun | undefined;
   private idleTimer: NodeJS.Timeout | undefined;
   private closeTimer: NodeJS.Timeout | undefined;
   private pendingPrepare: string | undefined;
@@ -96,6 +122,17 @@ export class LearnerSession {
    */
   private readonly history = new Map<string, RunOutcome[]>();
   private runLessonId = '';
+  private readonly runRequests = new LatestOnly<RunRequest>(
+    (request, superseded) => this.startRunNow(request, superseded),
+    (error) => this.setStatus('error', (error as Error).message),
+  );
+  /** Types "Run in shell" commands one at a time, at the shell's prompt. */
+  private readonly typist = new ShellTypist({
+    type: (data) => void this.shellInput(data).catch(() => {}), // the status line says why
+    note: (text) => this.broadcastOutput('shell', `\r\n${DIM(text)}\r\n`),
+  });
+  /** Counts Stop requests, so a Run queued before a Stop is not started after it. */
+  private stopsRequested = 0;
   private checking = false;
   /** Set while Check stops the learner's run, so the stop is reported as the checks' doing. */
   private stoppingForChecks = false;
@@ -163,30 +200,63 @@ export class LearnerSession {
     clearTimeout(this.closeTimer);
     this.closeTimer = undefined;
     this.touch();
-    client.send({ type: 'status', ...this.statusForNewTab() });
+    client.send({ type: 'status', ...this.statusFor(client) });
     if (this.scrollback) client.output('shell', this.scrollback);
     if (this.maps) client.send({ type: 'maps', ...this.maps });
     this.ensureSandbox().catch(() => {}); // the failure is already in the status line
   }
 
   /**
-   * A tab that opens (another lesson, a reload) starts afresh: the end of an earlier run, its
-   * error, or the verdict of a lesson's checks belongs to the page that made it. What is in
-   * progress (a run, checks) is still reported.
+   * The status a tab that opens (another lesson, a reload) or says which lesson it shows gets:
+   * the end of an earlier run, its error, or the verdict of a lesson's checks belongs to the
+   * page that made it, and so does a run or check of another lesson in progress. What is in
+   * progress for this tab's lesson is still reported.
    */
-  private statusForNewTab(): { phase: Phase; text: string } {
-    const runInFlight = this.run !== undefined && !this.run.isFinished;
-    if (!runInFlight && !this.checking && this.sandbox?.isAlive) {
+  private statusFor(client: SessionClient): { phase: Phase; text: string } {
+    const inProgress =
+      (this.run !== undefined && !this.run.isFinished) || !this.runRequests.idle || this.checking;
+    const mine = this.sees(client, this.status.lessonId);
+    if ((!inProgress || !mine) && this.sandbox?.isAlive) {
       return {
         phase: 'ready',
         text: `Sandbox ready (${describeSandbox(this.sandbox)}).`,
       };
     }
-    return this.status;
+    if (!mine) return { phase: 'starting', text: 'Starting your sandbox…' };
+    return { phase: this.status.phase, text: this.status.text };
+  }
+
+  /** A tab says which lesson it shows: from now on it sees that lesson's runs only. */
+  private view(client: SessionClient, lessonId: string): void {
+    this.views.set(client, lessonId);
+    client.send({ type: 'status', ...this.statusFor(client) });
+    if (this.attachedRun && !this.sees(client, this.attachedRun.lessonId)) {
+      client.send({ type: 'other-run', run: this.attachedRun });
+    }
+  }
+
+  /**
+   * Whether `client` is shown news of lesson `lessonId`: yes unless both are known and differ
+   * (a tab that never said its lesson, like a run sent without one, sees everything).
+   */
+  private sees(client: SessionClient, lessonId: string | undefined): boolean {
+    const viewed = this.views.get(client);
+    return !lessonId || !viewed || viewed === lessonId;
+  }
+
+  /** Tells the tabs of other lessons what is attached now (`attachedRun`, or nothing). */
+  private announceOtherRun(): void {
+    for (const client of this.clients) {
+      if (!this.views.has(client)) continue;
+      const run = this.attachedRun;
+      const other = run && !this.sees(client, run.lessonId) ? run : null;
+      client.send({ type: 'other-run', run: other });
+    }
   }
 
   detach(client: SessionClient): void {
     this.clients.delete(client);
+    this.views.delete(client);
     if (this.clients.size > 0 || this.disposed) return;
     clearTimeout(this.closeTimer);
     this.closeTimer = setTimeout(() => void this.dispose(), this.options.reconnectGraceMs);
@@ -202,13 +272,19 @@ export class LearnerSession {
     try {
       switch (message.type) {
         case 'run':
-          return await this.startRun(message.source, message.attach, message.lessonId ?? '');
+          return this.startRun(message.source, message.attach, message.lessonId ?? '');
         case 'stop':
           return await this.stopRun();
+        case 'view':
+          return this.view(from, message.lessonId);
         case 'prepare':
           return await this.prepare(message.source);
         case 'shell-input':
+          this.typist.learnerTyped();
           return await this.shellInput(message.data);
+        case 'shell-run':
+          await this.ensureSandbox();
+          return this.typist.run(message.commands);
         case 'shell-resize':
           return this.shellResize(message.cols, message.rows);
         case 'bytecode':
@@ -374,6 +450,10 @@ export class LearnerSession {
     this.liveness?.stop();
     this.runWatch?.stop();
     this.run = undefined;
+    if (this.attachedRun) {
+      this.attachedRun = undefined;
+      this.announceOtherRun();
+    }
   }
 
   private async stopSandbox(): Promise<void> {
@@ -409,15 +489,18 @@ export class LearnerSession {
   // ---------------------------------------------------------------- shell
 
   private openShell(sandbox: Sandbox): void {
+    this.typist.reset();
     this.unsubscribeShell = sandbox.agent.onMessage((message) => {
       if (message.type === 'shell-output' && message.id === SHELL_ID) {
         const text = Buffer.from(message.data, 'base64').toString('utf8');
         this.scrollback = (this.scrollback + text).slice(-this.options.shellScrollbackBytes);
         this.broadcastOutput('shell', text);
+        this.typist.observe(text);
       } else if (message.type === 'shell-exit' && message.id === SHELL_ID) {
         // `exit` in the shell: give the learner a new one rather than a dead pane.
         this.broadcastOutput('shell', `\r\n${DIM('[shell exited; starting a new one]')}\r\n`);
         this.shellBeats = { seen: false, missing: 0 };
+        this.typist.reset();
         if (sandbox.isAlive)
           sandbox.agent.send({ type: 'shell-open', id: SHELL_ID, ...this.shellSize });
       }
@@ -452,9 +535,51 @@ export class LearnerSession {
 
   // ---------------------------------------------------------------- runs
 
-  private async startRun(source: string, attach: AttachChoice[], lessonId: string): Promise<void> {
+  /**
+   * A Run replaces whatever run is starting, attached or stopping, and Runs that arrive
+   * meanwhile collapse to the newest: one run goes to the sandbox at a time, never a backlog.
+   * The status says at once that the old probe is going, never that it is still attached.
+   */
+  private startRun(source: string, attach: AttachChoice[], lessonId: string): void {
+    const previous = this.run !== undefined && !this.run.isFinished;
+    this.setStatus(
+      'compiling',
+      previous ? 'Run: detaching the previous probe first…' : 'Run: starting…',
+      lessonId,
+    );
+    this.runRequests.submit({ source, attach, lessonId, stopsSeen: this.stopsRequested });
+  }
+
+  private async startRunNow(request: RunRequest, superseded: () => boolean): Promise<void> {
     const sandbox = await this.ensureSandbox();
-    if (this.run && !this.run.isFinished) await this.run.stop();
+    const previous = this.run;
+    const previousView = this.runView;
+    // From here on the previous run's events are not this session's news: it is being replaced.
+    this.run = undefined;
+    if (this.attachedRun) {
+      this.attachedRun = undefined;
+      this.announceOtherRun();
+    }
+    if (previous && !previous.isFinished) {
+      await previous.stop();
+      const by = previousView === request.lessonId ? 'a new Run' : 'a Run in another lesson';
+      this.broadcastOutput(
+        'trace',
+        `${DIM(`[previous run stopped: ${by} replaces it]`)}\r\n`,
+        previousView,
+      );
+      if (previousView !== request.lessonId) {
+        this.setStatus('stopped', `Stopped: ${by} replaced this lesson's probe.`, previousView);
+      }
+    }
+    // A newer Run waits (it goes next), or Stop was pressed since this Run: do not start it.
+    if (superseded()) return;
+    if (this.stopsRequested !== request.stopsSeen) {
+      this.setStatus('stopped', 'Stopped: nothing is attached.', request.lessonId);
+      return;
+    }
+    const { source, attach, lessonId } = request;
+    this.runView = lessonId;
     this.runSource = source;
     this.runDigest = sourceDigest(source);
     // Unknown ids all count as none: the history holds at most one list per real lesson.
@@ -477,12 +602,16 @@ export class LearnerSession {
     this.run = run;
   }
 
+  /** Stops the run, and cancels a Run that has not reached the sandbox yet. */
   private async stopRun(): Promise<void> {
+    this.stopsRequested++;
+    this.runRequests.dropWaiting();
     if (this.run && !this.run.isFinished) await this.run.stop();
   }
 
   private onRunEvent(run: ProbeRun, event: ProbeRunEvent): void {
     if (run !== this.run) return;
+    const scope = this.runView;
     switch (event.type) {
       case 'stage':
         if (event.stage === 'compiling') {
@@ -491,23 +620,30 @@ export class LearnerSession {
             event.cached
               ? 'Compiling: already compiled, reusing it…'
               : 'Compiling with clang in the sandbox…',
+            scope,
           );
         } else if (event.stage === 'loading') {
-          this.setStatus('loading', 'Loading into the kernel: the verifier is checking it…');
+          this.setStatus('loading', 'Loading into the kernel: the verifier is checking it…', scope);
         }
         break;
       case 'warnings':
-        this.broadcast({
-          type: 'diagnostics',
-          source: this.runDigest,
-          diagnostics: event.diagnostics,
-        });
+        this.broadcast(
+          { type: 'diagnostics', source: this.runDigest, diagnostics: event.diagnostics },
+          scope,
+        );
         break;
       case 'attached': {
         this.remember('attached');
         const where = event.probes.map((p) => `${p.kind} ${p.event}`).join(', ');
-        this.setStatus('attached', `Attached to ${where}. Trigger it in the shell, e.g. ls.`);
-        this.broadcast({ type: 'attached', source: this.runDigest, probes: event.probes });
+        this.setStatus(
+          'attached',
+          `Attached to ${where}. Trigger it in the shell, e.g. ls.`,
+          scope,
+        );
+        this.broadcast({ type: 'attached', source: this.runDigest, probes: event.probes }, scope);
+        const title = this.hooks.lesson(scope)?.meta.title ?? scope;
+        this.attachedRun = { lessonId: scope, title, where };
+        this.announceOtherRun();
         break;
       }
       case 'trace':
@@ -515,11 +651,12 @@ export class LearnerSession {
         this.broadcastOutput(
           'trace',
           traceText(event.parsed ? formatTraceLine(event.parsed) : event.raw, event.lab),
+          scope,
         );
         break;
       case 'event':
         this.runEvents++;
-        this.broadcastOutput('trace', traceText(formatEvent(event.event), event.lab));
+        this.broadcastOutput('trace', traceText(formatEvent(event.event), event.lab), scope);
         break;
       case 'events-dropped':
         this.broadcastOutput(
@@ -529,37 +666,51 @@ export class LearnerSession {
         break;
       case 'maps':
         this.maps = { maps: event.maps, final: event.final };
-        this.broadcast({ type: 'maps', ...this.maps });
+        this.broadcast({ type: 'maps', ...this.maps }, scope);
         break;
       case 'dropped':
         this.broadcastOutput(
           'trace',
           `${DIM(`[${event.count} lines dropped: over the trace rate limit]`)}\r\n`,
+          scope,
         );
         break;
       case 'error': {
         const { kind, message, diagnostics, verifier, log } = event.error;
         this.remember(kind);
         const source = this.runDigest;
-        this.broadcast({ type: 'run-error', source, kind, message, diagnostics, verifier, log });
-        if (diagnostics.length > 0) this.broadcast({ type: 'diagnostics', source, diagnostics });
-        this.setStatus('error', message);
+        this.broadcast(
+          { type: 'run-error', source, kind, message, diagnostics, verifier, log },
+          scope,
+        );
+        if (diagnostics.length > 0) {
+          this.broadcast({ type: 'diagnostics', source, diagnostics }, scope);
+        }
+        this.setStatus('error', message, scope);
         break;
       }
       case 'stopped':
-        this.broadcast({
-          type: 'stopped',
-          reason: this.stoppingForChecks ? 'checks' : event.reason,
-          lines: this.runLines,
-          events: this.runEvents,
-        });
+        this.broadcast(
+          {
+            type: 'stopped',
+            reason: this.stoppingForChecks ? 'checks' : event.reason,
+            lines: this.runLines,
+            events: this.runEvents,
+          },
+          scope,
+        );
         if (!run.error) {
           const events =
             this.runEvents > 0 ? `, ${this.runEvents} event${this.runEvents === 1 ? '' : 's'}` : '';
           this.setStatus(
             'stopped',
             `Stopped: the probe is detached (${this.runLines} trace line${this.runLines === 1 ? '' : 's'}${events}).`,
+            scope,
           );
+        }
+        if (this.attachedRun) {
+          this.attachedRun = undefined;
+          this.announceOtherRun();
         }
         break;
     }
@@ -653,7 +804,7 @@ export class LearnerSession {
       } finally {
         this.stoppingForChecks = false;
       }
-      this.setStatus('compiling', `Checking ${lesson.meta.title}…`);
+      this.setStatus('compiling', `Checking ${lesson.meta.title}…`, lessonId);
       const starters = Object.fromEntries(lesson.files.map((f) => [f.name, f.starter]));
       const results = await runChecks({
         sandbox,
@@ -674,11 +825,12 @@ export class LearnerSession {
         passed
           ? `${count === 1 ? 'The check' : `All ${count} checks`} passed: lesson done.`
           : `${count} of ${results.length} checks passed: see the hints.`,
+        lessonId,
       );
     } catch (error) {
       // A check always ends with check-done, so the tab's Check button comes back.
       this.broadcast({ type: 'check-done', lessonId, passed: false });
-      this.setStatus('error', `The checks could not finish: ${(error as Error).message}`);
+      this.setStatus('error', `The checks could not finish: ${(error as Error).message}`, lessonId);
     } finally {
       this.checking = false;
     }
@@ -717,16 +869,20 @@ export class LearnerSession {
 
   // ---------------------------------------------------------------- broadcast
 
-  private setStatus(phase: Phase, text: string): void {
-    this.status = { phase, text };
-    this.broadcast({ type: 'status', phase, text });
+  /** `lessonId`: the status is about that lesson's run or checks; only its tabs are told. */
+  private setStatus(phase: Phase, text: string, lessonId?: string): void {
+    this.status = { phase, text, lessonId };
+    this.broadcast({ type: 'status', phase, text }, lessonId);
   }
 
-  private broadcast(message: ServerMessage): void {
-    for (const client of this.clients) client.send(message);
+  /** To every tab, or with `lessonId` to the tabs that see that lesson's news. */
+  private broadcast(message: ServerMessage, lessonId?: string): void {
+    for (const client of this.clients) if (this.sees(client, lessonId)) client.send(message);
   }
 
-  private broadcastOutput(stream: 'trace' | 'shell', text: string): void {
-    for (const client of this.clients) client.output(stream, text);
+  private broadcastOutput(stream: 'trace' | 'shell', text: string, lessonId?: string): void {
+    for (const client of this.clients) {
+      if (this.sees(client, lessonId)) client.output(stream, text);
+    }
   }
 }

@@ -48,10 +48,20 @@ export const ClientMessage = z.discriminatedUnion('type', [
     lessonId: LessonId.optional(),
   }),
   z.strictObject({ type: z.literal('stop') }),
+  /**
+   * The lesson this tab shows: a run and its output belong to the lesson it was started in,
+   * and a tab of another lesson is told about it (`other-run`) instead of showing it.
+   */
+  z.strictObject({ type: z.literal('view'), lessonId: LessonId }),
   /** Compile ahead while the learner types: live diagnostics, and a warm Run. */
   z.strictObject({ type: z.literal('prepare'), source: z.string().max(1 << 20) }),
   z.strictObject({ type: z.literal('shell-input'), data: z.string().max(64 * 1024) }),
   z.strictObject({ type: z.literal('shell-resize'), ...terminalSize }),
+  /** "Run in shell": typed one command at a time, each once the shell is back at its prompt. */
+  z.strictObject({
+    type: z.literal('shell-run'),
+    commands: z.array(z.string().max(4096)).min(1).max(64),
+  }),
   /** Flow control: the terminal has written this many more bytes of `stream`. */
   z.strictObject({
     type: z.literal('ack'),
@@ -124,6 +134,14 @@ export interface CheckResult {
   durationMs?: number;
 }
 
+export interface OtherRun {
+  lessonId: string;
+  /** The lesson's title, or its id when the lab does not know it. */
+  title: string;
+  /** Where it is attached, e.g. "kprobe __x64_sys_clone". */
+  where: string;
+}
+
 export type ServerMessage =
   | { type: 'hello'; protocolVersion: number; sessionId: string; sourceLimitBytes: number }
   | { type: 'status'; phase: Phase; text: string }
@@ -161,6 +179,11 @@ export type ServerMessage =
   /** Check results arrive one by one (`running` first), then `check-done`. */
   | { type: 'check-result'; lessonId: string; index: number; result: CheckResult }
   | { type: 'check-done'; lessonId: string; passed: boolean }
+  /**
+   * A probe from another lesson's Run is attached (`run`), or no longer (`null`). Sent to tabs
+   * that `view` another lesson, instead of that run's status and trace output.
+   */
+  | { type: 'other-run'; run: OtherRun | null }
   /** Authoring mode: a lesson's files changed on disk; reload it. */
   | { type: 'lesson-changed'; lessonId: string }
   | {
