@@ -2,29 +2,43 @@
 import { parseArgs } from 'node:util';
 import { buildImage, findImage, type GuestImage, imagesDir } from '../runner/image/build.js';
 import { upstreamVersion } from '../runner/image/package-versions.js';
+import { QemuSandboxDriver } from '../runner/sandbox/qemu.js';
+import { buildTemplate } from '../runner/sandbox/template-build.js';
+import { findTemplate, templatesDir } from '../runner/sandbox/template-store.js';
 import { progressLine } from './progress.js';
 import { UsageError } from './usage.js';
 
-export const IMAGE_USAGE = `Usage: ebpf-lab image build [--force]
+export const IMAGE_USAGE = `Usage: ebpf-lab image build [--force] [--no-template]
        ebpf-lab image status
        ebpf-lab image info [--json]
 
-  build    Build the guest image (Debian kernel, BCC, agent) unless it is cached.
-           --force rebuilds it even when cached.
-  status   Print whether the image for this version is cached, and where.
+  build    Build the guest image (Debian kernel, BCC, agent) unless it is cached, then the
+           VM template sandboxes are restored from (a warm sandbox frozen once).
+           --force rebuilds both even when cached; --no-template skips the template.
+  status   Print whether the image and its template are cached, and where.
   info     Print the image's Debian release and the versions of its kernel, BCC, bpftrace,
            bpftool, clang/LLVM, libbpf and Python (--json: as one JSON object).`;
 
 export async function imageCommand(args: string[]): Promise<number> {
   const [action, ...rest] = args;
   if (action === 'build') {
-    const { values } = parseArgs({ args: rest, options: { force: { type: 'boolean' } } });
+    const { values } = parseArgs({
+      args: rest,
+      options: { force: { type: 'boolean' }, 'no-template': { type: 'boolean' } },
+    });
     const image = await buildImage({
       force: values.force,
       onProgress: (p) =>
         progressLine('image', p.detail ? `${p.stage}: ${p.detail}` : p.stage, p.elapsedMs),
     });
     process.stdout.write(`guest image ready: ${image.id} (kernel ${image.kernelRelease})\n`);
+    if (values['no-template']) return 0;
+    const started = Date.now();
+    const template = await buildTemplate(new QemuSandboxDriver({ image }), {
+      force: values.force,
+      onProgress: (text) => progressLine('template', text, Date.now() - started),
+    });
+    process.stdout.write(`VM template ready: ${template.manifest.key} (${template.dir})\n`);
     return 0;
   }
   if (action === 'status') {
@@ -37,6 +51,18 @@ export async function imageCommand(args: string[]): Promise<number> {
     process.stdout.write(
       `built: ${image.id}\n  kernel ${image.kernelRelease}: ${image.kernel}\n  initramfs: ${image.initramfs}\n  rootfs: ${image.rootfs}\n`,
     );
+    const { config, key } = await new QemuSandboxDriver({ image }).machine();
+    const found = findTemplate(key, config.memoryMiB);
+    if ('missing' in found) {
+      process.stdout.write(
+        `template ${key}: none (${found.missing}; cache: ${templatesDir()}); sandboxes boot cold until \`ebpf-lab image build\` builds it\n`,
+      );
+    } else {
+      const m = found.template.manifest;
+      process.stdout.write(
+        `template ${key}: ready, sandboxes start from it (${m.accel}, ${m.memoryMiB} MiB, ${m.cpus} CPUs, ${m.qemuVersion}; built ${m.builtAt} in ${(m.buildMs / 1000).toFixed(1)} s)\n  ${found.template.dir}\n`,
+      );
+    }
     return 0;
   }
   if (action === 'info') {

@@ -37,6 +37,8 @@ const limits = {
   // takes one host core at most, and equal weights share a busy host fairly.
   sandboxHostCpus: { value: 1, unit: 'CPUs', what: 'host CPU per sandbox' },
   bootTimeoutMs: { value: 60_000, unit: 'ms', what: 'sandbox boot time' },
+  // Under load a restore can take seconds; past this the template is given up for a cold boot.
+  restoreTimeoutMs: { value: 30_000, unit: 'ms', what: 'sandbox restore from a template' },
   kvmBootTimeoutMs: { value: 15_000, unit: 'ms', what: 'sandbox boot time with KVM' },
   messageBytes: { value: 2 * 1024 * 1024, unit: 'bytes', what: 'protocol message size' },
   // A tab sends a few messages a second when typing and up to ~120 acknowledgements a second

@@ -39,6 +39,9 @@ HEARTBEAT_INTERVAL_S = 2.0
 STARTED_MARKER = '/run/ebpf-lab-agent.started'
 # The sandbox's own limits (guest_limits.py); None outside a qemu sandbox (the local driver).
 GUEST = None
+# <linux/random.h>: _IOW('R', 0x03, int[2]) and _IO('R', 0x07).
+RNDADDENTROPY = 0x40085203
+RNDRESEEDCRNG = 0x5207
 
 # The image build writes protocol.json beside the agent; the local driver passes its own.
 PROTOCOL_FILE = (sys.argv[sys.argv.index('--protocol') + 1] if '--protocol' in sys.argv
@@ -160,6 +163,7 @@ class Worker:
         # The run in flight: {'id', 'deadline' (None once attached or failed), 'timeout_ms'}.
         self.current_run = None
         self.unavailable = None
+        self.deadline_changed = threading.Condition(self.lock)
 
     def start_once(self):
         """Starts the worker unless it runs. Deferred until the agent has answered the host:
@@ -227,10 +231,14 @@ class Worker:
 
     def watch_deadlines(self):
         while True:
-            time.sleep(0.2)
             with self.lock:
                 run = self.current_run
-                if not run or run['deadline'] is None or time.monotonic() < run['deadline']:
+                waiting = run and run['deadline'] is not None
+                if not waiting or time.monotonic() < run['deadline']:
+                    # Sleep until the deadline, or until a compile starts (`send` notifies):
+                    # an idle agent must not wake up on a timer.
+                    self.deadline_changed.wait(
+                        run['deadline'] - time.monotonic() + 0.01 if waiting else None)
                     continue
                 self.current_run = None
                 old = self.proc
@@ -257,6 +265,7 @@ class Worker:
                     self.current_run = {'id': message['id'], 'type': message['type'],
                                         'timeout_ms': timeout,
                                         'deadline': time.monotonic() + timeout / 1000}
+                    self.deadline_changed.notify()
                 data = (json.dumps(message) + '\n').encode()
                 try:
                     self.proc.stdin.write(data)
@@ -441,6 +450,20 @@ class Agent:
             # After the answer, like the worker: boot time is what a learner waits for.
             self.balloon_loading = True
             threading.Thread(target=load_balloon, daemon=True).start()
+
+    def on_resume(self, message):
+        """A sandbox restored from a template wakes with the template's clock and random state:
+        set the wall clock from the host, and mix the host's random bytes into the kernel's pool
+        and reseed its generator now (RNDRESEEDCRNG), so two clones never share a random stream."""
+        time.clock_settime(time.CLOCK_REALTIME, message['epochMs'] / 1000)
+        seed = base64.b64decode(message['entropy'])
+        seed += b'\0' * (-len(seed) % 4)
+        info = struct.pack('ii', len(seed) * 8, len(seed)) + seed
+        with open('/dev/urandom', 'wb') as rng:
+            fcntl.ioctl(rng, RNDADDENTROPY, info)
+            fcntl.ioctl(rng, RNDRESEEDCRNG)
+        self.channel.send({'type': 'resumed', 'id': message['id'],
+                           'epochMs': time.clock_gettime(time.CLOCK_REALTIME) * 1000})
 
     def on_ping(self, message):
         self.channel.send({'type': 'pong', 'id': message['id']})

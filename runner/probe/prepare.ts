@@ -17,7 +17,12 @@ export interface PrepareResult {
   error: ProbeError | undefined;
 }
 
-export async function prepareProbe(agent: AgentConnection, source: string): Promise<PrepareResult> {
+export async function prepareProbe(
+  agent: AgentConnection,
+  source: string,
+  /** Longer only for the sandbox's own warm-up, whose first compile waits for BCC's import. */
+  timeoutMs: number = LIMITS.compileTimeoutMs.value,
+): Promise<PrepareResult> {
   const tooBig = checkSourceSize(source);
   if (tooBig) {
     return {
@@ -27,7 +32,6 @@ export async function prepareProbe(agent: AgentConnection, source: string): Prom
     };
   }
   const id = randomUUID();
-  const timeoutMs = LIMITS.compileTimeoutMs.value;
   const answer = agent.waitFor('prepared', (m) => m.id === id, timeoutMs + 10_000);
   agent.send({ type: 'prepare', id, source, compileTimeoutMs: timeoutMs });
   const prepared = await answer;

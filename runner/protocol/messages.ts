@@ -59,6 +59,20 @@ export type RunLimits = z.infer<typeof RunLimits>;
 export const HostMessage = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('hello'), protocolVersion: z.number().int() }),
   z.strictObject({ type: z.literal('ping'), id }),
+  z
+    .strictObject({
+      type: z.literal('resume'),
+      id,
+      epochMs: z.number().int().positive().describe("The host's wall clock, ms since 1970."),
+      entropy: z
+        .string()
+        .min(44)
+        .max(1024)
+        .describe('At least 32 random bytes from the host, base64, mixed into the guest RNG.'),
+    })
+    .describe(
+      'Sent to a sandbox restored from a template: set the wall clock, reseed the RNG, so it is as fresh as a boot.',
+    ),
   z.strictObject({
     type: z.literal('run'),
     id,
@@ -242,6 +256,11 @@ export const AgentMessage = z.discriminatedUnion('type', [
       message: z.string().max(4096).describe('What happened, in words for the learner.'),
     })
     .describe('The guest hit one of its own limits and coped; the learner should know.'),
+  z.strictObject({
+    type: z.literal('resumed'),
+    id,
+    epochMs: z.number().describe("The guest's wall clock once set, ms since 1970."),
+  }),
   z.strictObject({ type: z.literal('run-stage'), id, stage: RunStage, cached: z.boolean() }),
   z.strictObject({
     type: z.literal('run-attached'),

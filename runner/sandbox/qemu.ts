@@ -7,8 +7,9 @@
  * stopped or when its boot times out.
  */
 import { type ChildProcess, type SpawnOptions, spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { connect, type Socket } from 'node:net';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { closeSync, createWriteStream, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
+import { connect, createServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { AgentConnection } from '../agent-connection.js';
@@ -17,6 +18,7 @@ import { LIMITS } from '../limits.js';
 import type { ToolVersion } from '../protocol/messages.js';
 import { type Accel, chooseAccel } from './accel.js';
 import { capCpu } from './cpu-cap.js';
+import { QmpClient, QmpError } from './qmp.js';
 import {
   rejectOnAbort,
   type Sandbox,
@@ -25,6 +27,7 @@ import {
   type SandboxExit,
   type SandboxStartOptions,
 } from './sandbox.js';
+import { findTemplate, type TemplateSpec, templateKey, type VmTemplate } from './template-store.js';
 
 /** Every sandbox qemu carries this in its command line, so stray ones can be found. */
 export const SANDBOX_PROCESS_NAME = 'ebpf-lab-sandbox';
@@ -39,6 +42,15 @@ export interface QemuOptions {
   agentSocket: string;
   /** The host's TSC frequency; under software emulation the guest's TSC is the host's. */
   tscKhz?: number;
+  /**
+   * Guest RAM in a file (VM templating): shared while a template is built, so the file holds
+   * the RAM; private (copy-on-write) in a clone restored from it. Default: anonymous RAM.
+   */
+  memoryFile?: { path: string; share: boolean };
+  /** A QMP socket, to save or restore the machine. */
+  qmpSocket?: string;
+  /** Start paused, waiting for `migrate-incoming` over QMP (a clone of a template). */
+  incoming?: boolean;
 }
 
 /**
@@ -50,6 +62,12 @@ export interface QemuOptions {
 export function kernelCommandLine(accel: Accel, tscKhz: number | undefined): string {
   const args = ['console=ttyS0', 'quiet', 'panic=-1', ...guestLimitArgs()];
   if (accel === 'tcg' && tscKhz) args.push(`tsc_early_khz=${tscKhz}`);
+  // Under software emulation the kernel's TSC sync check between vCPUs fails (they run one
+  // after another on host threads), so it marks the TSC unstable and falls back to the
+  // jiffies clocksource: no high-resolution timers and no tickless idle, a tick on every vCPU
+  // 250 times a second, which kept an idle sandbox at 14 % of a host core. Every vCPU reads
+  // the same host TSC here, so it is reliable.
+  if (accel === 'tcg') args.push('tsc=reliable');
   return args.join(' ');
 }
 
@@ -72,11 +90,22 @@ export function hostTscKhz(cpuinfo: string): number | undefined {
 }
 
 export function qemuArgs(o: QemuOptions): string[] {
+  const memory = o.memoryFile
+    ? [
+        '-object',
+        `memory-backend-file,id=ram0,size=${o.memoryMiB}M,mem-path=${o.memoryFile.path},share=${o.memoryFile.share ? 'on' : 'off'}`,
+      ]
+    : [];
+  const control = [
+    ...(o.qmpSocket ? ['-qmp', `unix:${o.qmpSocket},server=on,wait=off`] : []),
+    ...(o.incoming ? ['-incoming', 'defer'] : []),
+  ];
   return [
     '-name',
     `${SANDBOX_PROCESS_NAME},process=${SANDBOX_PROCESS_NAME}`,
     '-M',
-    'microvm',
+    o.memoryFile ? 'microvm,memory-backend=ram0' : 'microvm',
+    ...memory,
     '-accel',
     // Bounded translation cache: qemu's default (1 GiB) lets a long-lived sandbox only grow.
     o.accel === 'tcg' ? `tcg,tb-size=${LIMITS.tcgTranslationCacheMiB.value}` : o.accel,
@@ -113,6 +142,7 @@ export function qemuArgs(o: QemuOptions): string[] {
     'stdio',
     '-monitor',
     'none',
+    ...control,
     '-no-reboot',
   ];
 }
@@ -123,6 +153,20 @@ function warnUncapped(reason: string): void {
   if (uncappedWarned) return;
   uncappedWarned = true;
   process.emitWarning(`sandboxes run without a host CPU cap: ${reason}`, 'ebpf-lab');
+}
+
+/**
+ * The machine a template freezes, without what differs per sandbox (socket and file paths, the
+ * host's TSC rate): two sandboxes with the same shape can share a template.
+ */
+export function templateArgsShape(o: Omit<QemuOptions, 'agentSocket' | 'tscKhz'>): string[] {
+  return qemuArgs({
+    ...o,
+    agentSocket: 'AGENT',
+    memoryFile: { path: 'RAM', share: false },
+    qmpSocket: 'QMP',
+    incoming: true,
+  });
 }
 
 const live = new Set<ChildProcess>();
@@ -152,43 +196,78 @@ export interface QemuDriverOptions {
   accel?: Accel;
   memoryMiB?: number;
   cpus?: number;
+  /** Restore from a VM template when one fits (default true); else always boot cold. */
+  template?: boolean;
+  /** Where templates live (default: templatesDir()). */
+  templatesDir?: string;
 }
+
+/** How a sandbox starts: booted, restored from a template, or booted to become a template. */
+export interface BootPlan {
+  restore?: VmTemplate;
+  /** Boot with the RAM shared in this file, and a QMP socket to save the machine. */
+  templateMemory?: string;
+}
+
+export type QemuConfig = Omit<QemuOptions, 'agentSocket'> & { hostCpus: number | null };
 
 export class QemuSandboxDriver implements SandboxDriver {
   readonly name = 'qemu';
 
   constructor(private readonly options: QemuDriverOptions = {}) {}
 
-  async start(options: SandboxStartOptions = {}): Promise<Sandbox> {
+  private async image(): Promise<GuestImage> {
     const image = this.options.image ?? (await findImage());
     if (!image) {
       throw new SandboxError(
         'The guest image is not built: run `ebpf-lab image build` (npm start and npm test do it for you).',
       );
     }
+    return image;
+  }
+
+  /** The machine this driver starts with `accel`, and the key of the template that fits it. */
+  async machine(accel?: Accel): Promise<{ config: QemuConfig; spec: TemplateSpec; key: string }> {
+    const image = await this.image();
+    const chosen = accel ?? this.options.accel ?? chooseAccel().accel;
+    const config: QemuConfig = {
+      image,
+      accel: chosen,
+      memoryMiB: this.options.memoryMiB ?? LIMITS.sandboxMemoryMiB.value,
+      tscKhz: hostTscKhz(readFileSync('/proc/cpuinfo', 'utf8')),
+      cpus: this.options.cpus ?? 2,
+      hostCpus:
+        this.options.hostCpus === undefined ? LIMITS.sandboxHostCpus.value : this.options.hostCpus,
+    };
+    const spec: TemplateSpec = {
+      imageId: image.id,
+      accel: chosen,
+      memoryMiB: config.memoryMiB,
+      cpus: config.cpus,
+      argsShape: templateArgsShape(config),
+    };
+    return { config, spec, key: templateKey(spec) };
+  }
+
+  get templatesDir(): string | undefined {
+    return this.options.templatesDir;
+  }
+
+  async start(options: SandboxStartOptions = {}): Promise<Sandbox> {
+    await this.image();
     const choice = this.options.accel
       ? { accel: this.options.accel, reason: 'chosen by the caller' }
       : chooseAccel();
-    const boot = (accel: Accel, timeoutMs: number) =>
-      QemuSandbox.boot(
-        {
-          image,
-          accel,
-          memoryMiB: this.options.memoryMiB ?? LIMITS.sandboxMemoryMiB.value,
-          tscKhz: hostTscKhz(readFileSync('/proc/cpuinfo', 'utf8')),
-          cpus: this.options.cpus ?? 2,
-          hostCpus:
-            this.options.hostCpus === undefined
-              ? LIMITS.sandboxHostCpus.value
-              : this.options.hostCpus,
-        },
-        timeoutMs,
-        options,
-      );
-    options.onProgress?.(`booting the sandbox (${choice.accel}: ${choice.reason})`);
+    const start = async (accel: Accel, timeoutMs: number) => {
+      const { config, key } = await this.machine(accel);
+      const restored = await this.restore(config, key, options);
+      if (restored) return restored;
+      options.onProgress?.(`booting the sandbox (${accel}: ${choice.reason})`);
+      return QemuSandbox.boot(config, timeoutMs, options);
+    };
     if (choice.accel === 'kvm') {
       try {
-        return await boot('kvm', LIMITS.kvmBootTimeoutMs.value);
+        return await start('kvm', LIMITS.kvmBootTimeoutMs.value);
       } catch (error) {
         if (options.signal?.aborted) throw error;
         options.onProgress?.(
@@ -196,17 +275,51 @@ export class QemuSandboxDriver implements SandboxDriver {
         );
       }
     }
-    return boot('tcg', LIMITS.bootTimeoutMs.value);
+    return start('tcg', LIMITS.bootTimeoutMs.value);
+  }
+
+  /**
+   * A sandbox restored from the template that fits `config`, or undefined (saying why) when
+   * there is none or the restore fails: the caller then boots cold. A failed restore is a real
+   * fault (a template that looked intact), so it is also logged.
+   */
+  private async restore(
+    config: QemuConfig,
+    key: string,
+    options: SandboxStartOptions,
+  ): Promise<QemuSandbox | undefined> {
+    if (this.options.template === false) return undefined;
+    const found = findTemplate(key, config.memoryMiB, this.options.templatesDir);
+    if ('missing' in found) {
+      options.onProgress?.(`no usable template (${found.missing}): booting cold`);
+      return undefined;
+    }
+    options.onProgress?.(`restoring the sandbox from template ${key} (${config.accel})`);
+    try {
+      const sandbox = await QemuSandbox.boot(config, LIMITS.restoreTimeoutMs.value, options, {
+        restore: found.template,
+      });
+      return sandbox;
+    } catch (error) {
+      if (options.signal?.aborted) throw error;
+      const why = (error as Error).message.split('\n')[0];
+      const text = `template ${key} could not be restored (${why}): booting cold`;
+      options.onProgress?.(text);
+      process.stderr.write(`ebpf-lab: ${text}\n`);
+      return undefined;
+    }
   }
 }
 
-class QemuSandbox implements Sandbox {
+export class QemuSandbox implements Sandbox {
   private stopping = false;
   private consoleTail = '';
   readonly exited: Promise<SandboxExit>;
   kernel = '';
   tools: ToolVersion[] = [];
   bootMs = 0;
+  startedFrom: 'boot' | 'template' = 'boot';
+  private qmp: QmpClient | undefined;
 
   private constructor(
     readonly mode: Accel,
@@ -245,21 +358,44 @@ class QemuSandbox implements Sandbox {
     return this.child.pid;
   }
 
+  /** The host end of this sandbox's agent port: its own, never another sandbox's. */
+  get agentSocket(): string {
+    return join(this.dir, 'agent.sock');
+  }
+
   /** The last lines the guest printed on its console: for diagnosing a failed boot. */
   get console(): string {
     return this.consoleTail;
   }
 
   static async boot(
-    config: Omit<QemuOptions, 'agentSocket'> & { hostCpus: number | null },
+    config: QemuConfig,
     timeoutMs: number,
     options: SandboxStartOptions,
+    plan: BootPlan = {},
   ): Promise<QemuSandbox> {
     const started = performance.now();
     const dir = mkdtempSync(join(tmpdir(), 'ebpf-lab-sandbox-'));
     const agentSocket = join(dir, 'agent.sock');
-    const args = qemuArgs({ ...config, agentSocket });
-    const child = spawnQemu(args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    const qmpSocket = plan.restore || plan.templateMemory ? join(dir, 'qmp.sock') : undefined;
+    const memoryFile = plan.restore
+      ? { path: plan.restore.memory, share: false }
+      : plan.templateMemory
+        ? { path: plan.templateMemory, share: true }
+        : undefined;
+    const args = qemuArgs({
+      ...config,
+      agentSocket,
+      memoryFile,
+      qmpSocket,
+      incoming: plan.restore !== undefined,
+    });
+    // A clone reads the template's device state from its fd 3 (`migrate-incoming fd:3`).
+    const stateFd = plan.restore ? openSync(plan.restore.state, 'r') : undefined;
+    const child = spawnQemu(args, {
+      stdio: ['ignore', 'pipe', 'pipe', ...(stateFd === undefined ? [] : [stateFd])],
+    });
+    if (stateFd !== undefined) closeSync(stateFd);
     const cpuCap =
       config.hostCpus === null
         ? { applied: false, reason: 'uncapped by request', remove: () => {} }
@@ -288,21 +424,18 @@ class QemuSandbox implements Sandbox {
         timeoutMs,
       );
     });
+    const race = <T>(step: Promise<T>) => Promise.race([step, spawnError, died, aborted, timedOut]);
     try {
-      await Promise.race([
-        sandbox.connect(agentSocket, timeoutMs),
-        spawnError,
-        died,
-        aborted,
-        timedOut,
-      ]);
-      const ready = await Promise.race([
-        sandbox.agent.handshake(timeoutMs),
-        spawnError,
-        died,
-        aborted,
-        timedOut,
-      ]);
+      if (qmpSocket) {
+        sandbox.qmp = await race(QmpClient.connect(qmpSocket, timeoutMs, () => sandbox.isAlive));
+      }
+      if (plan.restore) await race(sandbox.incoming());
+      await race(sandbox.connect(agentSocket, timeoutMs));
+      const ready = await race(sandbox.agent.handshake(timeoutMs));
+      if (plan.restore) {
+        await race(sandbox.resume(timeoutMs));
+        sandbox.startedFrom = 'template';
+      }
       sandbox.kernel = ready.kernel;
       sandbox.tools = ready.tools ?? [];
       sandbox.bootMs = Math.round(performance.now() - started);
@@ -313,6 +446,91 @@ class QemuSandbox implements Sandbox {
     } finally {
       clearTimeout(timer);
     }
+  }
+
+  /**
+   * Loads the template's device state. Its RAM is already mapped (the memory backend); with
+   * `x-ignore-shared` the state file holds no RAM, and qemu starts the guest when it is loaded.
+   */
+  private async incoming(): Promise<void> {
+    const qmp = this.requireQmp();
+    await qmp.execute('migrate-set-capabilities', {
+      capabilities: [{ capability: 'x-ignore-shared', state: true }],
+    });
+    await qmp.execute('migrate-incoming', { uri: 'fd:3' });
+    for (;;) {
+      const { status } = (await qmp.execute('query-status')) as { status: string };
+      if (status === 'running') return;
+      // The template was saved paused, and qemu restores that state: resume it.
+      if (status === 'paused') {
+        await qmp.execute('cont');
+        continue;
+      }
+      if (status !== 'inmigrate' && status !== 'prelaunch') {
+        throw new SandboxError(`the template did not load (qemu status: ${status})`);
+      }
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+  }
+
+  /** The clone wakes with the template's clock and random state: give it the host's. */
+  private async resume(timeoutMs: number): Promise<void> {
+    const id = randomUUID();
+    const answer = this.agent.waitFor('resumed', (m) => m.id === id, timeoutMs);
+    this.agent.send({
+      type: 'resume',
+      id,
+      epochMs: Date.now(),
+      entropy: randomBytes(64).toString('base64'),
+    });
+    await answer;
+  }
+
+  private requireQmp(): QmpClient {
+    if (!this.qmp) throw new SandboxError('this sandbox has no QMP socket');
+    return this.qmp;
+  }
+
+  /**
+   * Freezes this sandbox (booted with `templateMemory`) into a template: pauses the guest and
+   * migrates its device state to `statePath` (the RAM stays in the shared memory file), then
+   * stops qemu. qemu writes to a unix socket we listen on: no shell command in between.
+   */
+  async saveState(statePath: string): Promise<void> {
+    const qmp = this.requireQmp();
+    const socketPath = join(this.dir, 'migrate.sock');
+    const out = createWriteStream(statePath);
+    const written = new Promise<void>((resolve, reject) => {
+      out.on('finish', resolve);
+      out.on('error', reject);
+    });
+    const server = createServer((socket) => {
+      socket.pipe(out);
+    });
+    await new Promise<void>((resolve) => server.listen(socketPath, resolve));
+    try {
+      await qmp.execute('stop');
+      await qmp.execute('migrate-set-capabilities', {
+        capabilities: [{ capability: 'x-ignore-shared', state: true }],
+      });
+      await qmp.execute('migrate', { uri: `unix:${socketPath}` });
+      for (;;) {
+        const info = (await qmp.execute('query-migrate')) as {
+          status?: string;
+          'error-desc'?: string;
+        };
+        if (info.status === 'completed') break;
+        if (info.status === 'failed' || info.status === 'cancelled') {
+          throw new QmpError(`saving the template failed: ${info['error-desc'] ?? info.status}`);
+        }
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      await written;
+    } finally {
+      server.close();
+      out.end();
+    }
+    await this.stop();
   }
 
   /** qemu creates the socket a moment after it starts: retry until it accepts. */
@@ -337,6 +555,7 @@ class QemuSandbox implements Sandbox {
   async stop(): Promise<void> {
     if (this.child.exitCode === null && this.child.signalCode === null) {
       this.stopping = true;
+      this.qmp?.close();
       // The guest is stateless (read-only image, tmpfs overlay): nothing to shut down cleanly.
       this.child.kill('SIGKILL');
     }

@@ -23,6 +23,8 @@ export interface Sandbox {
   readonly tools?: readonly ToolVersion[];
   /** Power-on to agent ready, in ms. */
   readonly bootMs: number;
+  /** `template`: restored from a warm VM template (qemu only); else booted. */
+  readonly startedFrom?: 'boot' | 'template';
   /** The host process that holds the sandbox (qemu, or the local agent). */
   readonly pid: number | undefined;
   readonly exited: Promise<SandboxExit>;

@@ -1,0 +1,55 @@
+/**
+ * Makes a sandbox as warm as it gets before a learner touches it: one probe compiled, loaded,
+ * attached, fired and stopped, so BCC is imported, clang's first (slowest) compile is paid and
+ * the kernel's kprobe and BPF paths have run once. A template is frozen after this, and a
+ * sandbox booted cold gets it before the pool hands it out: the first Run costs what any other
+ * new-source Run costs.
+ */
+import { prepareProbe } from '../probe/prepare.js';
+import { ProbeRun } from '../probe/probe-run.js';
+import { execInSandbox } from './exec.js';
+import type { Sandbox } from './sandbox.js';
+
+const WARM_UP_SOURCE = `int ebpf_lab_warm_up(void *ctx) {
+    bpf_trace_printk("ebpf-lab warm-up\\n");
+    return 0;
+}
+`;
+const WARM_UP_TIMEOUT_MS = 600_000;
+
+export async function warmUp(sandbox: Sandbox): Promise<void> {
+  // Compile ahead first, with a long bound: right after a start the worker is still importing
+  // BCC, and on a busy host that first compile can outlast a learner's compile limit. The run
+  // below then finds the program cached and only loads, attaches and fires it.
+  const prepared = await prepareProbe(sandbox.agent, WARM_UP_SOURCE, WARM_UP_TIMEOUT_MS);
+  if (prepared.error) throw new Error(`the warm-up probe failed: ${prepared.error.message}`);
+  let sawLine!: () => void;
+  const line = new Promise<void>((resolve) => {
+    sawLine = resolve;
+  });
+  const run = ProbeRun.start(
+    sandbox.agent,
+    { source: WARM_UP_SOURCE, attach: [{ kind: 'kprobe', target: 'clone' }] },
+    (event) => {
+      if (event.type === 'trace') sawLine();
+    },
+  );
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    await run.attached;
+    // bash forks to run `ls`: a clone the probe sees.
+    await execInSandbox(sandbox.agent, 'ls / > /dev/null');
+    await Promise.race([
+      line,
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(
+          () => reject(new Error('the warm-up probe printed nothing')),
+          WARM_UP_TIMEOUT_MS,
+        );
+      }),
+    ]);
+  } finally {
+    clearTimeout(timer);
+    await run.stop();
+  }
+}
