@@ -137,6 +137,8 @@ export class LearnerSession {
   /** Set while Check stops the learner's run, so the stop is reported as the checks' doing. */
   private stoppingForChecks = false;
   private preparing = false;
+  /** The source the sandbox is compiling ahead right now, if any: a Run of it waits for it. */
+  private preparingSource: string | undefined;
   private disposed = false;
   /** Aborts the sandbox start in progress (waiting for a slot, or booting) when it is unwanted. */
   private startAbort: AbortController | undefined;
@@ -552,6 +554,24 @@ export class LearnerSession {
 
   private async startRunNow(request: RunRequest, superseded: () => boolean): Promise<void> {
     const sandbox = await this.ensureSandbox();
+    // Say what the Run waits for at every moment: the sandbox runs one compile at a time.
+    if (this.preparingSource === request.source) {
+      this.setStatus(
+        'compiling',
+        'Waiting for the compile started while you typed…',
+        request.lessonId,
+      );
+    } else if (this.preparingSource !== undefined) {
+      this.setStatus(
+        'compiling',
+        'Waiting for an earlier compile-ahead to finish…',
+        request.lessonId,
+      );
+    } else if (this.run && !this.run.isFinished) {
+      this.setStatus('compiling', 'Stopping the previous run…', request.lessonId);
+    } else {
+      this.setStatus('compiling', 'Sending the probe to the sandbox…', request.lessonId);
+    }
     const previous = this.run;
     const previousView = this.runView;
     // From here on the previous run's events are not this session's news: it is being replaced.
@@ -726,7 +746,10 @@ export class LearnerSession {
         const next = this.pendingPrepare;
         this.pendingPrepare = undefined;
         const sandbox = await this.ensureSandbox();
-        const result = await prepareProbe(sandbox.agent, next);
+        this.preparingSource = next;
+        const result = await prepareProbe(sandbox.agent, next).finally(() => {
+          this.preparingSource = undefined;
+        });
         const diagnostics = result.error ? result.error.diagnostics : result.warnings;
         this.broadcast({ type: 'diagnostics', source: sourceDigest(next), diagnostics });
       }

@@ -353,6 +353,9 @@ class Worker:
         self.events = queue.Queue()
         # Reusable programs by source hash, least recently used first; all detached.
         self.cache = OrderedDict()
+        # Sources clang or the verifier rejected, by hash: the same text fails the same way,
+        # so a Run of a source whose compile-ahead failed answers at once, without clang.
+        self.failures = OrderedDict()
         # The program of the latest run: detached when the run stops, freed when replaced.
         self.current = None
         self.active = None
@@ -367,6 +370,8 @@ class Worker:
         """The compiled program for `source` and whether it came from the cache; nothing of it
         is attached (compile_and_attach attaches). Raises RunFailure when clang rejects it."""
         key = hashlib.sha256(source.encode()).hexdigest()
+        if key in self.failures:
+            raise self.failures[key]
         program = self.cache.get(key)
         log = []
         try:
@@ -376,7 +381,12 @@ class Worker:
             with captured_stderr(log):
                 program = Program(LabBPF(text=source), '')  # compiles; attaches nothing
         except Exception as err:  # noqa: BLE001 - BCC raises plain Exception
-            raise classify_bcc_error(err, ''.join(log)) from err
+            failure = classify_bcc_error(err, ''.join(log))
+            if failure.kind in ('compile', 'verifier'):
+                self.failures[key] = failure
+                while len(self.failures) > PROGRAM_CACHE_SIZE:
+                    self.failures.popitem(last=False)
+            raise failure from err
         program.compiler_log = ''.join(log)
         if program.reusable:
             self.cache[key] = program
@@ -466,8 +476,9 @@ class Worker:
               'compilerLog': self.current.compiler_log[-(1 << 20):]})
 
     def compile_and_attach(self, run, message):
+        key = hashlib.sha256(message['source'].encode()).hexdigest()
         send({'type': 'run-stage', 'id': run.id, 'stage': 'compiling',
-              'cached': hashlib.sha256(message['source'].encode()).hexdigest() in self.cache})
+              'cached': key in self.cache or key in self.failures})
         program, cached = self.program_for(message['source'])
         self.use(program)
         b = program.bpf
@@ -609,8 +620,12 @@ class Worker:
     def serve(self):
         threading.Thread(target=self.read_stdin, daemon=True).start()
         while True:
+            # Sleep until a message or the active run's deadline: an idle sandbox must not
+            # wake up on a timer (each wake-up costs host CPU under software emulation).
+            timeout = (max(0.0, self.active.deadline - time.monotonic()) + 0.01
+                       if self.active else None)
             try:
-                event = self.events.get(timeout=0.2)
+                event = self.events.get(timeout=timeout)
             except queue.Empty:
                 event = None
             if self.active and time.monotonic() > self.active.deadline:
