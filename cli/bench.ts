@@ -9,10 +9,18 @@
  *   warm_compile_run_ms    the same with a source never seen before (a real clang compile)
  *   guide_run_ms           the guide's own way: `python3 hello_world.py` started fresh in the
  *                          same sandbox, until its first trace line
+ *   restore_ready_ms       power-on to agent ready for a sandbox restored from the VM template
+ *                          (boot_ready_ms is a cold boot, measured in the same bench)
+ *   first_run_ms           the first Run (a new source) on a freshly restored sandbox
+ *   idle_cpu_pct_per_sandbox  host CPU of an idle restored sandbox, % of one core
+ *   pss_mb_per_sandbox     proportional resident memory of an idle restored sandbox, with the
+ *                          template's pages shared with the other sandboxes
  *
  * Warm, warm-compile and guide runs are interleaved, round by round, so machine noise hits
  * them alike. The medians and their ratio are what to quote.
  */
+
+import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -21,6 +29,7 @@ import { ProbeRun } from '../runner/probe/probe-run.js';
 import { execInSandbox } from '../runner/sandbox/exec.js';
 import { QemuSandboxDriver } from '../runner/sandbox/qemu.js';
 import type { Sandbox } from '../runner/sandbox/sandbox.js';
+import { buildTemplate } from '../runner/sandbox/template-build.js';
 import { runNeighbourBench } from './bench-neighbour.js';
 import { progressLine } from './progress.js';
 import type { SoakResult } from './soak.js';
@@ -60,6 +69,10 @@ export interface BenchResult {
   warm_compile_run_ms_median: number;
   guide_run_ms: number;
   ratio_warm_to_guide: number;
+  restore_ready_ms: number;
+  first_run_ms: number;
+  idle_cpu_pct_per_sandbox: number;
+  pss_mb_per_sandbox: number;
   samples: { warm_run_ms: number[]; warm_compile_run_ms: number[]; guide_run_ms: number[] };
 }
 
@@ -132,14 +145,43 @@ function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
+const IDLE_SAMPLE_MS = 10_000;
+
+/** CPU time (user + system) of process `pid` so far, in ms. */
+function cpuMs(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  // Fields after the command (which may hold spaces) start at its closing parenthesis.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const ticksPerSecond = 100; // USER_HZ on Linux x86-64
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / ticksPerSecond;
+}
+
+/** Host CPU used by an idle sandbox, as % of one core, over IDLE_SAMPLE_MS. */
+async function idleCpuPct(pid: number): Promise<number> {
+  const before = cpuMs(pid);
+  const started = performance.now();
+  await new Promise((resolve) => setTimeout(resolve, IDLE_SAMPLE_MS));
+  const used = cpuMs(pid) - before;
+  return Number(((100 * used) / (performance.now() - started)).toFixed(2));
+}
+
+/** Proportional set size of process `pid` in MB (shared pages split between their users). */
+function pssMb(pid: number): number {
+  const rollup = readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8');
+  const kb = Number(/^Pss:\s+(\d+) kB/m.exec(rollup)?.[1]);
+  return Math.round(kb / 1024);
+}
+
 export async function runBench(
   runs: number,
   report: (text: string) => void = () => {},
 ): Promise<BenchResult> {
   const source = await readFile(join(GUIDE_DIR, 'hello_world.c'), 'utf8');
   const guideScript = await readFile(join(GUIDE_DIR, 'hello_world.py'));
-  report('booting a sandbox');
-  const sandbox = await new QemuSandboxDriver().start({ onProgress: report });
+  const templated = new QemuSandboxDriver();
+  await buildTemplate(templated, { onProgress: report });
+  report('booting a sandbox cold');
+  const sandbox = await new QemuSandboxDriver({ template: false }).start({ onProgress: report });
   try {
     const cold = sandbox.bootMs + (await timeToFirstLine(sandbox, source));
     report(`boot ${sandbox.bootMs} ms, cold run ${cold} ms`);
@@ -165,6 +207,32 @@ export async function runBench(
           `warm compile ${samples.warm_compile_run_ms.at(-1)} ms, guide ${samples.guide_run_ms.at(-1)} ms`,
       );
     }
+    // A learner's sandbox: restored from the template, while the cold one still runs.
+    const restored = await templated.start({ onProgress: report });
+    let restore: Pick<
+      BenchResult,
+      'restore_ready_ms' | 'first_run_ms' | 'idle_cpu_pct_per_sandbox' | 'pss_mb_per_sandbox'
+    >;
+    try {
+      if (restored.startedFrom !== 'template') {
+        throw new Error('the sandbox did not start from the template (see the progress above)');
+      }
+      const pid = restored.pid ?? 0;
+      const idle = await idleCpuPct(pid);
+      const pss = pssMb(pid);
+      const first = await timeToFirstLine(restored, `// bench first run ${Date.now()}\n${source}`);
+      restore = {
+        restore_ready_ms: restored.bootMs,
+        first_run_ms: first,
+        idle_cpu_pct_per_sandbox: idle,
+        pss_mb_per_sandbox: pss,
+      };
+      report(
+        `restore ${restored.bootMs} ms, first run ${first} ms, idle ${idle} % of a core, PSS ${pss} MB`,
+      );
+    } finally {
+      await restored.stop();
+    }
     const warm = median(samples.warm_run_ms);
     const guide = median(samples.guide_run_ms);
     return {
@@ -177,6 +245,7 @@ export async function runBench(
       warm_compile_run_ms_median: median(samples.warm_compile_run_ms),
       guide_run_ms: guide,
       ratio_warm_to_guide: Number((warm / guide).toFixed(3)),
+      ...restore,
       samples,
     };
   } finally {
@@ -245,6 +314,10 @@ export async function benchCommand(args: string[]): Promise<number> {
     ['warm run with a new source, median', `${result.warm_compile_run_ms_median} ms`, ''],
     ['guide: python3 hello_world.py, median', `${result.guide_run_ms} ms`, ''],
     ['warm / guide', String(result.ratio_warm_to_guide), 'target <= 0.4'],
+    ['restore from template to ready', `${result.restore_ready_ms} ms`, 'target <= 1000 ms'],
+    ['first run on a restored sandbox', `${result.first_run_ms} ms`, '<= 1.2 x warm compile'],
+    ['idle sandbox, host CPU', `${result.idle_cpu_pct_per_sandbox} %`, 'target <= 2 %'],
+    ['idle sandbox, PSS', `${result.pss_mb_per_sandbox} MB`, 'target <= 150 MB'],
   ];
   for (const [name, value, target] of rows) {
     process.stdout.write(`${name.padEnd(40)} ${value.padStart(10)}  ${target}\n`);
