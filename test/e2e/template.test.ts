@@ -18,6 +18,7 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { findImage, type GuestImage } from '../../runner/image/build.js';
 import { execInSandbox } from '../../runner/sandbox/exec.js';
 import { type QemuSandbox, QemuSandboxDriver } from '../../runner/sandbox/qemu.js';
 import { buildTemplate } from '../../runner/sandbox/template-build.js';
@@ -30,11 +31,17 @@ import {
 import { describeSandboxContract } from './sandbox-contract.js';
 
 const root = mkdtempSync(join(tmpdir(), 'ebpf-lab-templates-'));
-const driver = new QemuSandboxDriver({ templatesDir: root });
+let image: GuestImage;
+let driver: QemuSandboxDriver;
 let template: VmTemplate;
 let savedAt = 0;
 
 beforeAll(async () => {
+  // One image for the whole file, whatever happens to the work tree meanwhile.
+  const found = await findImage();
+  if (!found) throw new Error('the guest image is not built: run `ebpf-lab image build`');
+  image = found;
+  driver = new QemuSandboxDriver({ image, templatesDir: root });
   template = await buildTemplate(driver);
   savedAt = Date.now();
 }, 600_000);
@@ -118,7 +125,7 @@ describe('a template that does not fit makes the driver boot cold, saying why', 
     });
     try {
       const { sandbox, progress } = await startCollecting(
-        new QemuSandboxDriver({ templatesDir: other }),
+        new QemuSandboxDriver({ image, templatesDir: other }),
       );
       await sandbox.stop();
       expect(sandbox.startedFrom).toBe('boot');
@@ -136,7 +143,7 @@ describe('a template that does not fit makes the driver boot cold, saying why', 
     });
     try {
       const { sandbox, progress } = await startCollecting(
-        new QemuSandboxDriver({ templatesDir: other }),
+        new QemuSandboxDriver({ image, templatesDir: other }),
       );
       try {
         expect(sandbox.startedFrom).toBe('boot');
@@ -170,7 +177,11 @@ describe('a template that does not fit makes the driver boot cold, saying why', 
     rmSync(rekeyed, { recursive: true, force: true });
 
     // Another memory size is another machine: another key, so this template is not even looked at.
-    const smaller = await new QemuSandboxDriver({ templatesDir: root, memoryMiB: 768 }).machine();
+    const smaller = await new QemuSandboxDriver({
+      image,
+      templatesDir: root,
+      memoryMiB: 768,
+    }).machine();
     expect(smaller.key).not.toBe(key);
     expect(findTemplate(smaller.key, 768, root)).toEqual({
       missing: 'no template built for this configuration',
