@@ -1,0 +1,27 @@
+/**
+ * `ebpf-lab bench` with real sandboxes (one round): every field of its JSON is there and is a
+ * number. The figures themselves are the bench's business, not a test's: no timing asserted.
+ */
+import { expect, it } from 'vitest';
+import { runBench } from '../../cli/bench.js';
+
+it('measures a cold boot and a template restore side by side, as numbers', async () => {
+  const result = await runBench(1);
+  for (const field of [
+    'boot_ready_ms',
+    'cold_run_ms',
+    'warm_run_ms_median',
+    'warm_compile_run_ms_median',
+    'guide_run_ms',
+    'ratio_warm_to_guide',
+    'restore_ready_ms',
+    'first_run_ms',
+    'idle_cpu_pct_per_sandbox',
+    'pss_mb_per_sandbox',
+  ] as const) {
+    expect(typeof result[field], field).toBe('number');
+    expect(Number.isFinite(result[field]), field).toBe(true);
+  }
+  expect(result.restore_ready_ms).toBeGreaterThan(0);
+  expect(result.pss_mb_per_sandbox).toBeGreaterThan(0);
+}, 1_800_000);
