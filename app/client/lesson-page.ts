@@ -255,7 +255,8 @@ class LessonPage {
     // The previous run's phase no longer holds; the server's answer will say what does.
     this.phase = null;
     this.runPending = window.setTimeout(() => this.clearRunPending(), RUN_ANSWER_TIMEOUT_MS);
-    this.status.show('Run requested…', 'busy');
+    // Only until the server answers, at once, with the stage the Run is really at.
+    this.status.show('Run sent to the lab server…', 'busy');
     this.updateControls();
   }
 
