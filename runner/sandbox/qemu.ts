@@ -162,6 +162,9 @@ function warnUncapped(reason: string): void {
 export function templateArgsShape(o: Omit<QemuOptions, 'agentSocket' | 'tscKhz'>): string[] {
   return qemuArgs({
     ...o,
+    // The kernel command line only matters at boot, and "cpu MHz" wanders on some hosts:
+    // leave the TSC rate out, or the key would change under a running lab.
+    tscKhz: undefined,
     agentSocket: 'AGENT',
     memoryFile: { path: 'RAM', share: false },
     qmpSocket: 'QMP',
