@@ -9,6 +9,8 @@ const image = {
   rootfs: '/img/rootfs.ext4',
   kernelRelease: '6.1.0',
   id: 'aaaa-bbbb',
+  suite: 'bookworm',
+  tools: [],
 };
 const machine = { image, accel: 'tcg' as const, memoryMiB: 1024, cpus: 2 };
 const key = (o: typeof machine & { tscKhz?: number }) =>
