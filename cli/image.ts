@@ -34,11 +34,19 @@ export async function imageCommand(args: string[]): Promise<number> {
     process.stdout.write(`guest image ready: ${image.id} (kernel ${image.kernelRelease})\n`);
     if (values['no-template']) return 0;
     const started = Date.now();
-    const template = await buildTemplate(new QemuSandboxDriver({ image }), {
-      force: values.force,
-      onProgress: (text) => progressLine('template', text, Date.now() - started),
-    });
-    process.stdout.write(`VM template ready: ${template.manifest.key} (${template.dir})\n`);
+    try {
+      const template = await buildTemplate(new QemuSandboxDriver({ image }), {
+        force: values.force,
+        onProgress: (text) => progressLine('template', text, Date.now() - started),
+      });
+      process.stdout.write(`VM template ready: ${template.manifest.key} (${template.dir})\n`);
+    } catch (error) {
+      // The image is what sandboxes need; without a template they boot cold (slower, same
+      // lab), so a failed template build is reported loudly but does not fail the set-up.
+      process.stderr.write(
+        `ebpf-lab image: the VM template could not be built (${(error as Error).message.split('\n')[0]}); sandboxes will boot cold\n`,
+      );
+    }
     return 0;
   }
   if (action === 'status') {
