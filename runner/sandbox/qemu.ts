@@ -127,9 +127,12 @@ export function qemuArgs(o: QemuOptions): string[] {
     `id=root,file=${o.image.rootfs},format=raw,if=none,readonly=on`,
     '-device',
     'virtio-blk-device,drive=root',
-    // Pages the guest frees go back to the host (the guest loads virtio_balloon).
+    // Pages the guest frees go back to the host (the guest loads virtio_balloon). Not with RAM
+    // in a file (a template and its clones): QEMU before 8.1 discards a reported page of a
+    // private file mapping by punching a hole in the file itself, which would zero pages of the
+    // shared template under every other clone. Build and clones must agree (migrated state).
     '-device',
-    'virtio-balloon-device,free-page-reporting=on',
+    o.memoryFile ? 'virtio-balloon-device' : 'virtio-balloon-device,free-page-reporting=on',
     '-device',
     'virtio-serial-device',
     '-chardev',

@@ -1,6 +1,6 @@
 /** The template key: the same machine gives the same key, another machine another key. */
 import { describe, expect, it } from 'vitest';
-import { templateArgsShape } from './qemu.js';
+import { qemuArgs, templateArgsShape } from './qemu.js';
 import { templateKey } from './template-store.js';
 
 const image = {
@@ -44,5 +44,18 @@ describe('templateKey', () => {
       argsShape: templateArgsShape(machine),
     };
     expect(templateKey(spec, 'QEMU 8.2')).not.toBe(templateKey(spec, 'QEMU 7.2'));
+  });
+
+  it('a template and its clones never report free pages (it would punch holes in the template)', () => {
+    const clone = qemuArgs({
+      ...machine,
+      agentSocket: 'a',
+      memoryFile: { path: 'ram', share: false },
+    });
+    expect(clone.join(' ')).not.toContain('free-page-reporting=on');
+    expect(templateArgsShape(machine).join(' ')).not.toContain('free-page-reporting=on');
+    expect(qemuArgs({ ...machine, agentSocket: 'a' }).join(' ')).toContain(
+      'free-page-reporting=on',
+    );
   });
 });
