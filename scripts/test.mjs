@@ -192,7 +192,17 @@ function orphanCheck() {
   record('orphan check', 0, 1, `failed (sandbox process(es) left running: pid ${pids})`);
 }
 
+/** Test files out of the count until they pass (test/pending-tests.json), named in the summary. */
+function pendingNote() {
+  const { files } = JSON.parse(readFileSync(path.join(ROOT, 'test', 'pending-tests.json'), 'utf8'));
+  const entries = Object.entries(files);
+  if (entries.length === 0 || process.env.EBPF_LAB_PENDING === '1') return;
+  console.log(`\n[test] pending: ${entries.length} test file(s) not run, not yet seen passing:`);
+  for (const [file, why] of entries) console.log(`  ${file}: ${why}`);
+}
+
 function summarize() {
+  pendingNote();
   console.log('\n[test] summary');
   const width = Math.max(...results.map((r) => r.name.length));
   for (const r of results) console.log(`  ${r.name.padEnd(width)}  ${r.detail}`);
