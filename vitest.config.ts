@@ -3,7 +3,9 @@ import { defineConfig } from 'vitest/config';
 
 // Test files not yet seen passing (test/pending-tests.json): out of `npm test` until they pass,
 // runnable with EBPF_LAB_PENDING=1.
-const pendingList = JSON.parse(readFileSync(new URL('./test/pending-tests.json', import.meta.url), 'utf8')).files;
+const pendingList = JSON.parse(
+  readFileSync(new URL('./test/pending-tests.json', import.meta.url), 'utf8'),
+).files;
 const pending = process.env.EBPF_LAB_PENDING === '1' ? [] : Object.keys(pendingList);
 
 // Real-sandbox tests boot qemu microVMs under software emulation on a 2-core machine: files run
