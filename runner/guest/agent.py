@@ -15,7 +15,6 @@ import fcntl
 import json
 import os
 import pty
-import re
 import select
 import signal
 import struct
@@ -43,11 +42,6 @@ GUEST = None
 # <linux/random.h>: _IOW('R', 0x03, int[2]) and _IO('R', 0x07).
 RNDADDENTROPY = 0x40085203
 RNDRESEEDCRNG = 0x5207
-# Where the worker sends what clang, LLVM and libbpf print while it compiles, loads or attaches
-# (bcc_worker.py: captured_stderr). LLVM ends the process on a back-end error (exit 1), so the
-# agent reads the learner's error from here.
-WORKER_STDERR = '/run/ebpf-lab/bcc-stderr.log'
-COMPILER_ERROR = re.compile(r'(?m)^(?:.*: )?(?:fatal error|error): |LLVM ERROR: ')
 
 # The image build writes protocol.json beside the agent; the local driver passes its own.
 PROTOCOL_FILE = (sys.argv[sys.argv.index('--protocol') + 1] if '--protocol' in sys.argv
@@ -157,16 +151,6 @@ def image_tools():
     return tools if isinstance(tools, list) else None
 
 
-def read_worker_stderr():
-    """What the worker's compile, load or attach in flight printed, or '' (it empties the file
-    after each one, so anything here was printed by the one that did not finish)."""
-    try:
-        with open(WORKER_STDERR, encoding='utf-8', errors='replace') as f:
-            return f.read(1 << 20)
-    except OSError:
-        return ''
-
-
 class Worker:
     """The BCC worker process: started ahead of need, restarted after a crash or a timeout."""
 
@@ -217,42 +201,32 @@ class Worker:
                         self.current_run = None
             self.channel.send(message)
         code = proc.wait()
-        # Read before the next worker starts: its first compile empties the file.
-        stderr = read_worker_stderr()
-        compiler_error = COMPILER_ERROR.search(stderr) is not None
         with self.lock:
             if proc is not self.proc:
                 return  # replaced on purpose (timeout): the replacer already reported
             run = self.current_run
             self.current_run = None
             lived = time.monotonic() - self.started_at
-            # A compiler's fatal error is the learner's program, not a broken worker.
-            quick = lived < WORKER_CRASH_WINDOW_S and not (run and compiler_error)
-            self.quick_crashes = self.quick_crashes + 1 if quick else 0
+            self.quick_crashes = self.quick_crashes + 1 if lived < WORKER_CRASH_WINDOW_S else 0
             if self.quick_crashes >= 3:
                 self.unavailable = f'the BCC worker keeps failing at start (exit {code})'
                 log(self.unavailable)
             else:
                 log(f'BCC worker exited ({code}); restarting')
                 self.start()
-        if run and compiler_error:
-            # LLVM's back end ends the process on errors it finds while generating code.
-            self.fail_run(run, 'compile', 'The compiler stopped with a fatal error.',
-                          'error', stderr)
-        elif run:
+        if run:
             self.fail_run(run, 'internal', f'The BCC worker crashed (exit {code}). '
-                          'It has been restarted: run again.', 'error', stderr)
+                          'It has been restarted: run again.', 'error')
 
-    def fail_run(self, run, kind, message, reason, log_text=''):
+    def fail_run(self, run, kind, message, reason):
         """Ends a run or a compile-ahead that the worker can no longer answer for."""
         if run['type'] == 'prepare':
             self.channel.send({'type': 'prepared', 'id': run['id'], 'cached': False,
                                'compilerLog': '',
-                               'error': {'kind': kind, 'message': message,
-                                         'log': log_text[-(1 << 20):]}})
+                               'error': {'kind': kind, 'message': message, 'log': ''}})
             return
         self.channel.send({'type': 'run-error', 'id': run['id'], 'kind': kind,
-                           'message': message, 'log': log_text[-(1 << 20):]})
+                           'message': message, 'log': ''})
         self.channel.send({'type': 'run-stopped', 'id': run['id'], 'reason': reason})
 
     def watch_deadlines(self):
