@@ -3,8 +3,11 @@
  * page's own Origin, trace and shell output acknowledged as the client does. The web server
  * test drives a local lab with it, the Vagrant VM test the lab in the VM.
  */
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
 import { WebSocket } from 'ws';
 import type { ServerMessage } from '../../app/shared/protocol.js';
+import { PACKAGE_ROOT } from '../../runner/paths.js';
 
 export async function learnerCookie(baseUrl: string): Promise<string> {
   const res = await fetch(`${baseUrl}/api/course`, { signal: AbortSignal.timeout(30_000) });
@@ -108,5 +111,36 @@ export async function waitForHealthz(
       throw new Error(`${baseUrl}/healthz did not answer ok within ${timeoutMs / 1000} s: ${last}`);
     }
     await new Promise((resolve) => setTimeout(resolve, 1000));
+  }
+}
+
+/** `ebpf-lab serve` in a process of its own, so its event loop and memory are its own. */
+export async function startServeProcess(
+  lessonsDir: string,
+): Promise<{ url: string; pid: number; stop(): Promise<void> }> {
+  const server = spawn(
+    process.execPath,
+    [join(PACKAGE_ROOT, 'bin', 'ebpf-lab.js'), 'serve', '--port', '0', '--lessons', lessonsDir],
+    { env: { ...process.env, EBPF_LAB_WARM_SANDBOXES: '0' }, stdio: ['ignore', 'pipe', 'inherit'] },
+  );
+  const stop = async () => {
+    if (server.exitCode !== null) return;
+    server.kill('SIGTERM');
+    await new Promise((resolve) => server.once('exit', resolve));
+  };
+  try {
+    const url = await new Promise<string>((resolve, reject) => {
+      let out = '';
+      server.stdout?.on('data', (chunk) => {
+        out += chunk;
+        const match = /ebpf-lab ready at (\S+)/.exec(out);
+        if (match?.[1]) resolve(match[1]);
+      });
+      server.once('exit', (code) => reject(new Error(`serve exited with ${code}: ${out}`)));
+    });
+    return { url, pid: server.pid as number, stop };
+  } catch (error) {
+    await stop();
+    throw error;
   }
 }
