@@ -17,6 +17,7 @@ import {
   type StopReason,
 } from '../runner/probe/probe-run.js';
 import { formatTraceLine } from '../runner/probe/trace-line.js';
+import { describeTracePipeHolders, TRACE_PIPE_FREE_NOTE } from '../runner/probe/trace-pipe.js';
 import { LAB_LINE_TAG } from '../runner/protocol/lab-tasks.js';
 import type { MapSnapshot } from '../runner/protocol/messages.js';
 import { describeSandbox } from '../runner/sandbox/describe-sandbox.js';
@@ -148,11 +149,20 @@ class Output {
         }
         break;
       case 'attached':
-        this.event('attached', { probes: event.probes });
+        this.event('attached', {
+          probes: event.probes,
+          ...(event.tracePipeHolders.length > 0 && { tracePipeHolders: event.tracePipeHolders }),
+        });
         if (!this.json) {
           for (const p of event.probes)
             progressLine('run', `attached ${p.fn} to ${p.kind} ${p.event}`);
+          if (event.tracePipeHolders.length > 0)
+            progressLine('run', describeTracePipeHolders(event.tracePipeHolders));
         }
+        break;
+      case 'trace-pipe-free':
+        this.event('trace-pipe-free', {});
+        if (!this.json) progressLine('run', TRACE_PIPE_FREE_NOTE);
         break;
       case 'warnings':
         this.event('warnings', {

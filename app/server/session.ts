@@ -12,6 +12,7 @@ import { formatEvent } from '../../runner/probe/c-value.js';
 import { prepareProbe } from '../../runner/probe/prepare.js';
 import { ProbeRun, type ProbeRunEvent } from '../../runner/probe/probe-run.js';
 import { formatTraceLine } from '../../runner/probe/trace-line.js';
+import { describeTracePipeHolders, TRACE_PIPE_FREE_NOTE } from '../../runner/probe/trace-pipe.js';
 import { LAB_LINE_TAG } from '../../runner/protocol/lab-tasks.js';
 import type { MapSnapshot } from '../../runner/protocol/messages.js';
 import { describeSandbox } from '../../runner/sandbox/describe-sandbox.js';
@@ -655,15 +656,26 @@ export class LearnerSession {
       case 'attached': {
         this.remember('attached');
         const where = event.probes.map((p) => `${p.kind} ${p.event}`).join(', ');
+        const held = event.tracePipeHolders.length > 0;
+        const heldBy = held ? describeTracePipeHolders(event.tracePipeHolders) : '';
         this.setStatus(
           'attached',
-          `Attached to ${where}. Trigger it in the shell, e.g. ls.`,
+          held
+            ? `Attached to ${where}, but ${heldBy}`
+            : `Attached to ${where}. Trigger it in the shell, e.g. ls.`,
           scope,
         );
+        if (held) this.broadcastOutput('trace', `${YELLOW(`[${heldBy}]`)}\r\n`, scope);
         this.broadcast({ type: 'attached', source: this.runDigest, probes: event.probes }, scope);
         const title = this.hooks.lesson(scope)?.meta.title ?? scope;
         this.attachedRun = { lessonId: scope, title, where };
         this.announceOtherRun();
+        break;
+      }
+      case 'trace-pipe-free': {
+        const where = this.attachedRun?.where ?? 'the probe';
+        this.setStatus('attached', `Attached to ${where}. ${TRACE_PIPE_FREE_NOTE}`, scope);
+        this.broadcastOutput('trace', `${YELLOW(`[${TRACE_PIPE_FREE_NOTE}]`)}\r\n`, scope);
         break;
       }
       case 'trace':

@@ -12,6 +12,7 @@ again, or text compiled ahead with `prepare`, skips clang entirely.
 """
 
 import ctypes
+import errno
 import hashlib
 import json
 import os
@@ -32,6 +33,7 @@ TRACING = '/sys/kernel/debug/tracing'
 AUTO_ATTACH_PREFIXES = ('kprobe__', 'kretprobe__', 'tracepoint__', 'raw_tracepoint__',
                         'kfunc__', 'kretfunc__', 'lsm__')
 TRACE_BATCH_LINES = 1024
+TRACE_PIPE_RETRY_S = 1.0
 PROGRAM_CACHE_SIZE = 8
 
 _out = sys.stdout.buffer
@@ -172,6 +174,37 @@ def prog_id_of(fd):
     return None
 
 
+def open_trace_pipe():
+    """trace_pipe opened for reading, or None while another process holds it (EBUSY)."""
+    try:
+        return os.open(f'{TRACING}/trace_pipe', os.O_RDONLY | os.O_NONBLOCK)
+    except OSError as err:
+        if err.errno == errno.EBUSY:
+            return None
+        raise
+
+
+def trace_pipe_readers():
+    """The processes holding trace_pipe open, as [{'pid', 'command'}]: who gets the lines."""
+    readers = []
+    for entry in os.listdir('/proc'):
+        if not entry.isdigit() or int(entry) == os.getpid():
+            continue
+        try:
+            fds = os.listdir(f'/proc/{entry}/fd')
+            holds = any(os.readlink(f'/proc/{entry}/fd/{fd}').endswith('tracing/trace_pipe')
+                        for fd in fds)
+            if not holds:
+                continue
+            with open(f'/proc/{entry}/cmdline', 'rb') as f:
+                argv = f.read().rstrip(b'\0').split(b'\0')
+        except OSError:
+            continue  # gone meanwhile, or an fd closed between listdir and readlink
+        command = ' '.join(arg.decode('utf-8', errors='replace') for arg in argv)
+        readers.append({'pid': int(entry), 'command': command[:256]})
+    return readers[:8]
+
+
 def tool_output(argv):
     result = subprocess.run(argv, capture_output=True, text=True, timeout=30, check=False)
     return result.stdout if result.returncode == 0 else result.stdout + result.stderr
@@ -234,13 +267,28 @@ class TraceReader(threading.Thread):
         self.stopping = threading.Event()
         self.total = 0
         # Opened now, before the probe attaches: opening it later would fire the learner's probe.
-        self.fd = os.open(f'{TRACING}/trace_pipe', os.O_RDONLY | os.O_NONBLOCK)
+        # The kernel lets one process read trace_pipe at a time; when another holds it (the
+        # learner's own `trace_print()` script), say who, and take it over once it lets go.
+        self.fd = open_trace_pipe()
+        self.holders = trace_pipe_readers() if self.fd is None else []
 
     def close(self):
         """For a reader that never started (the run failed before attaching)."""
-        os.close(self.fd)
+        if self.fd is not None:
+            os.close(self.fd)
+
+    def wait_for_pipe(self):
+        """Retries the open once a second until the other reader lets go; False if stopped."""
+        while self.fd is None:
+            if self.stopping.wait(TRACE_PIPE_RETRY_S):
+                return False
+            self.fd = open_trace_pipe()
+        send({'type': 'trace-pipe-free', 'id': self.run_id})
+        return True
 
     def run(self):
+        if self.fd is None and not self.wait_for_pipe():
+            return
         fd = self.fd
         pending, window_start, window_count, dropped = b'', time.monotonic(), 0, 0
         max_bytes = self.limits['maxTraceLineBytes']
@@ -470,10 +518,14 @@ class Worker:
             send({'type': 'run-stopped', 'id': run.id,
                   'reason': 'limit' if failure.kind == 'limit' else 'error'})
             return
+        attached = {'type': 'run-attached', 'id': run.id, 'probes': probes,
+                    'compilerLog': self.current.compiler_log[-(1 << 20):]}
+        if run.reader.fd is None:
+            attached['tracePipeHolders'] = run.reader.holders
+        # Said before the readers start, so it comes before their first lines.
+        send(attached)
         run.reader.start()
         run.outputs.start()
-        send({'type': 'run-attached', 'id': run.id, 'probes': probes,
-              'compilerLog': self.current.compiler_log[-(1 << 20):]})
 
     def compile_and_attach(self, run, message):
         key = hashlib.sha256(message['source'].encode()).hexdigest()

@@ -20,6 +20,7 @@ import type {
   RunErrorKind,
   RunLimits,
   RunStage,
+  TracePipeHolder,
 } from '../protocol/messages.js';
 import { mentionsLabTask } from './c-value.js';
 import { parseClangDiagnostics, type SourceDiagnostic } from './diagnostics.js';
@@ -50,7 +51,10 @@ export type StopReason = 'requested' | 'limit' | 'error' | 'timeout';
 
 export type ProbeRunEvent =
   | { type: 'stage'; stage: RunStage; cached: boolean }
-  | { type: 'attached'; probes: AttachedProbe[] }
+  /** `tracePipeHolders`: other processes read trace_pipe, so the trace lines go to them. */
+  | { type: 'attached'; probes: AttachedProbe[]; tracePipeHolders: TracePipeHolder[] }
+  /** The holders let go: the run's trace lines come to the lab from now on. */
+  | { type: 'trace-pipe-free' }
   /** Compiler warnings for a program that compiled, positioned in the learner's file. */
   | { type: 'warnings'; diagnostics: SourceDiagnostic[] }
   /**
@@ -193,9 +197,16 @@ export class ProbeRun {
         const warnings = parseClangDiagnostics(message.compilerLog);
         if (warnings.length > 0) this.emit({ type: 'warnings', diagnostics: warnings });
         this.settleAttached.resolve(message.probes);
-        this.emit({ type: 'attached', probes: message.probes });
+        this.emit({
+          type: 'attached',
+          probes: message.probes,
+          tracePipeHolders: message.tracePipeHolders ?? [],
+        });
         break;
       }
+      case 'trace-pipe-free':
+        this.emit({ type: 'trace-pipe-free' });
+        break;
       case 'trace':
         this.receiveTrace(message.lines, message.dropped);
         break;

@@ -158,6 +158,13 @@ export const AttachedProbe = z.strictObject({
 });
 export type AttachedProbe = z.infer<typeof AttachedProbe>;
 
+/** A process that holds the kernel's trace_pipe open, so a run's trace lines go to it. */
+export const TracePipeHolder = z.strictObject({
+  pid: z.number().int().min(1),
+  command: z.string().max(256).describe('Its command line, e.g. "python3 hello_world.py".'),
+});
+export type TracePipeHolder = z.infer<typeof TracePipeHolder>;
+
 /** A tool in the sandbox and the Debian package version it came from (the image manifest). */
 export const ToolVersion = z.strictObject({
   tool: z.string().max(64).describe('What a learner calls it: kernel, BCC, bpftrace, clang, ...'),
@@ -270,7 +277,18 @@ export const AgentMessage = z.discriminatedUnion('type', [
       .string()
       .max(1 << 20)
       .describe('What clang printed for a successful compile: warnings.'),
+    tracePipeHolders: z
+      .array(TracePipeHolder)
+      .max(8)
+      .optional()
+      .describe(
+        'Present when another process holds trace_pipe (the kernel allows one reader): its ' +
+          'lines go there until it lets go (then trace-pipe-free).',
+      ),
   }),
+  z
+    .strictObject({ type: z.literal('trace-pipe-free'), id })
+    .describe("The run's reader has trace_pipe now: the lines come to the lab from here on."),
   z.strictObject({
     type: z.literal('trace'),
     id,

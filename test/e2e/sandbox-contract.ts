@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LIMITS } from '../../runner/limits.js';
 import { dumpPrograms } from '../../runner/probe/bytecode.js';
 import { prepareProbe } from '../../runner/probe/prepare.js';
-import { ProbeRun } from '../../runner/probe/probe-run.js';
+import { ProbeRun, type ProbeRunEvent } from '../../runner/probe/probe-run.js';
 import type { AttachSpec } from '../../runner/protocol/messages.js';
 import { execInSandbox } from '../../runner/sandbox/exec.js';
 import type { Sandbox } from '../../runner/sandbox/sandbox.js';
@@ -47,6 +47,7 @@ export function describeSandboxContract(start: () => Promise<Sandbox>): () => Sa
       expect(attached).toEqual({
         type: 'attached',
         probes: [{ kind: 'kprobe', event: '__x64_sys_clone', fn: 'hello_world' }],
+        tracePipeHolders: [],
       });
       const line = outcome.events.find(
         (e) => e.type === 'trace' && e.parsed?.message === 'Hello World!!',
@@ -146,6 +147,58 @@ int kprobe__do_sys_openat2(struct pt_regs *ctx) {
       // The kernel agrees: no kprobe is left attached.
       const kprobes = await execInSandbox(sandbox.agent, 'cat /sys/kernel/debug/kprobes/list');
       expect(kprobes.stdout).not.toContain('sys_clone');
+    });
+  });
+
+  describe('another reader of the trace pipe (issue 9)', () => {
+    // The kernel gives trace_pipe to one reader at a time: a learner's `trace_print()` script
+    // left running in the shell (lesson 5) gets a run's lines. The run says so, and who it is,
+    // then takes the lines once that reader stops.
+    it('names the process that holds it, and takes the lines once it lets go', async () => {
+      const shell = openShell(sandbox, 'pipe-holder');
+      try {
+        shell.type(
+          'cat /sys/kernel/debug/tracing/trace_pipe > /tmp/their-lines & echo "holder=$!"\n',
+        );
+        const pid = Number((await shell.waitFor(/holder=(\d+)/))[1]);
+        await waitUntil(
+          async () =>
+            (await execInSandbox(sandbox.agent, `ls -l /proc/${pid}/fd`)).stdout.includes(
+              'trace_pipe',
+            ),
+          'cat to open trace_pipe',
+        );
+        const events: ProbeRunEvent[] = [];
+        const run = ProbeRun.start(
+          sandbox.agent,
+          { source: HELLO_WORLD, attach: [{ kind: 'kprobe', target: 'clone' }] },
+          (event) => events.push(event),
+        );
+        await run.attached;
+        const attached = events.find((e) => e.type === 'attached');
+        expect(attached?.type === 'attached' && attached.tracePipeHolders).toEqual([
+          { pid, command: 'cat /sys/kernel/debug/tracing/trace_pipe' },
+        ]);
+        // Meanwhile the lines go to the other reader, not to the run.
+        await execInSandbox(sandbox.agent, 'ls /');
+        await waitUntil(
+          async () =>
+            (await execInSandbox(sandbox.agent, 'cat /tmp/their-lines')).stdout.includes(
+              'Hello World!!',
+            ),
+          'the lines to reach the other reader',
+        );
+        const hello = () =>
+          events.some((e) => e.type === 'trace' && e.parsed?.message === 'Hello World!!');
+        expect(hello()).toBe(false);
+        shell.type(`kill ${pid}\n`);
+        await waitUntil(async () => events.some((e) => e.type === 'trace-pipe-free'), 'free');
+        await execInSandbox(sandbox.agent, 'ls /');
+        await waitUntil(async () => hello(), 'Hello World in the run once the pipe was free');
+        expect(await run.stop()).toBe('requested');
+      } finally {
+        shell.close();
+      }
     });
   });
 
@@ -494,4 +547,46 @@ int count(void *ctx) {
   });
 
   return () => sandbox;
+}
+
+/** A TTY shell in the sandbox, as a learner's. */
+function openShell(sandbox: Sandbox, id: string) {
+  let output = '';
+  const off = sandbox.agent.onMessage((m) => {
+    if (m.type === 'shell-output' && m.id === id)
+      output += Buffer.from(m.data, 'base64').toString();
+  });
+  sandbox.agent.send({ type: 'shell-open', id, cols: 200, rows: 30 });
+  return {
+    type(text: string) {
+      sandbox.agent.send({ type: 'shell-input', id, data: Buffer.from(text).toString('base64') });
+    },
+    async waitFor(pattern: RegExp): Promise<RegExpExecArray> {
+      let match: RegExpExecArray | null = null;
+      await waitUntil(async () => {
+        match = pattern.exec(output);
+        return match !== null;
+      }, `${pattern} in the shell`).catch((error: Error) => {
+        throw new Error(`${error.message}; it shows ${JSON.stringify(output.slice(-300))}`);
+      });
+      return match as unknown as RegExpExecArray;
+    },
+    close() {
+      sandbox.agent.send({ type: 'shell-close', id });
+      off();
+    },
+  };
+}
+
+/** Polls `check` every 200 ms until it holds; fails after `timeoutMs`, naming `what`. */
+async function waitUntil(
+  check: () => Promise<boolean>,
+  what: string,
+  timeoutMs = 20_000,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs / 1000} s: ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
 }

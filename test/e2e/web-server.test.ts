@@ -99,6 +99,30 @@ describe('the web lab server', () => {
     tab.close();
   });
 
+  it("says who holds the trace pipe when the learner's own reader runs (issue 9)", async () => {
+    // Lesson 5 leaves `python3 hello_world.py &` reading trace_pipe: a Run's lines go to it.
+    const tab = await openTab();
+    await tab.waitFor(() => tab.status().startsWith('ready'), 'the sandbox to start');
+    tab.send({ type: 'shell-input', data: 'cat /sys/kernel/debug/tracing/trace_pipe &\r' });
+    await tab.waitFor(() => /\[1\] \d+/.test(tab.shell), 'the job to start');
+    const pid = /\[1\] (\d+)/.exec(tab.shell)?.[1];
+    tab.send({ type: 'run', source: HELLO_WORLD, attach: [{ kind: 'kprobe', target: 'clone' }] });
+    await tab.waitFor(() => tab.status().startsWith('attached'), 'the probe to attach');
+    expect(tab.status()).toContain(
+      `cat /sys/kernel/debug/tracing/trace_pipe (pid ${pid}) is reading the kernel's trace buffer`,
+    );
+    expect(tab.status()).toContain(`kill ${pid}`);
+    expect(tab.trace).toContain('is reading the kernel');
+    tab.send({ type: 'shell-input', data: `kill ${pid}\r` });
+    await tab.waitFor(() => tab.trace.includes('free again'), 'the pipe to be free');
+    expect(tab.status()).toContain('trace lines show here from now on');
+    tab.send({ type: 'shell-input', data: 'ls /\r' });
+    await tab.waitFor(() => tab.trace.includes('Hello World!!'), 'Hello World in the trace');
+    tab.send({ type: 'stop' });
+    await tab.waitFor(() => tab.status().startsWith('stopped'), 'the probe to stop');
+    tab.close();
+  });
+
   it('answers malformed, unknown and oversized messages with errors and keeps serving', async () => {
     const tab = await openTab();
     const errors = () => tab.messages.filter((m) => m.type === 'error');
