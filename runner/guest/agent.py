@@ -10,6 +10,7 @@ the agent kills and restarts it and tells the host what happened.
 """
 
 import base64
+import collections
 import ctypes
 import fcntl
 import json
@@ -34,6 +35,8 @@ MAX_LINE_BYTES = 2 * 1024 * 1024
 MAX_SHELLS = 8
 EXEC_OUTPUT_CAP = 1024 * 1024
 WORKER_CRASH_WINDOW_S = 5.0
+# The worker's last stderr lines kept for a crash report.
+WORKER_STDERR_LINES = 40
 HEARTBEAT_INTERVAL_S = 2.0
 # Exists from the agent's first start until the sandbox powers off: a later start is a respawn.
 STARTED_MARKER = '/run/ebpf-lab-agent.started'
@@ -57,6 +60,16 @@ SHELL_ENV = {
     'SHELL': '/bin/bash',
     'LANG': 'C.UTF-8',
 }
+
+
+def describe_exit(code):
+    """`exit 1`, or `killed by SIGABRT` for a negative Popen return code."""
+    if code is not None and code < 0:
+        try:
+            return f'killed by {signal.Signals(-code).name}'
+        except ValueError:
+            return f'killed by signal {-code}'
+    return f'exit {code}'
 
 
 def log(text):
@@ -176,14 +189,30 @@ class Worker:
     def start(self):
         self.started_at = time.monotonic()
         self.proc = subprocess.Popen(
-            [sys.executable, '-u', os.path.join(HERE, 'bcc_worker.py'),
+            # -X faulthandler: on a fatal signal (a C++ abort in clang or libbcc), Python prints
+            # where each of its threads was, which the crash report passes on.
+            [sys.executable, '-u', '-X', 'faulthandler', os.path.join(HERE, 'bcc_worker.py'),
              '--comm', PROTOCOL['labTasks']['worker']],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
         )
         if GUEST is not None:
             GUEST.protect_worker(self.proc.pid)
+        self.proc.stderr_tail = collections.deque(maxlen=WORKER_STDERR_LINES)
+        self.proc.stderr_reader = threading.Thread(target=self.keep_stderr, args=(self.proc,),
+                                                   daemon=True)
+        self.proc.stderr_reader.start()
         threading.Thread(target=self.pump, args=(self.proc,), daemon=True).start()
+
+    @staticmethod
+    def keep_stderr(proc):
+        """Passes what the worker prints on stderr on to the agent's own, keeping the last lines:
+        when it crashes (a C++ abort in clang or libbcc), they say why."""
+        for raw in proc.stderr:
+            line = raw.decode('utf-8', errors='replace').rstrip('\n')
+            proc.stderr_tail.append(line[:1000])
+            print(f'bcc-worker: {line}', file=sys.stderr, flush=True)
 
     def pump(self, proc):
         for raw in proc.stdout:
@@ -201,6 +230,7 @@ class Worker:
                         self.current_run = None
             self.channel.send(message)
         code = proc.wait()
+        proc.stderr_reader.join(timeout=2)
         with self.lock:
             if proc is not self.proc:
                 return  # replaced on purpose (timeout): the replacer already reported
@@ -209,24 +239,27 @@ class Worker:
             lived = time.monotonic() - self.started_at
             self.quick_crashes = self.quick_crashes + 1 if lived < WORKER_CRASH_WINDOW_S else 0
             if self.quick_crashes >= 3:
-                self.unavailable = f'the BCC worker keeps failing at start (exit {code})'
+                self.unavailable = ('the BCC worker keeps failing at start '
+                                    f'({describe_exit(code)})')
                 log(self.unavailable)
             else:
                 log(f'BCC worker exited ({code}); restarting')
                 self.start()
         if run:
-            self.fail_run(run, 'internal', f'The BCC worker crashed (exit {code}). '
-                          'It has been restarted: run again.', 'error')
+            self.fail_run(run, 'internal', f'The BCC worker crashed ({describe_exit(code)}). '
+                          'It has been restarted: run again.', 'error',
+                          log='\n'.join(proc.stderr_tail))
 
-    def fail_run(self, run, kind, message, reason):
+    def fail_run(self, run, kind, message, reason, log=''):
         """Ends a run or a compile-ahead that the worker can no longer answer for."""
+        log = log[-(1 << 16):]
         if run['type'] == 'prepare':
             self.channel.send({'type': 'prepared', 'id': run['id'], 'cached': False,
                                'compilerLog': '',
-                               'error': {'kind': kind, 'message': message, 'log': ''}})
+                               'error': {'kind': kind, 'message': message, 'log': log}})
             return
         self.channel.send({'type': 'run-error', 'id': run['id'], 'kind': kind,
-                           'message': message, 'log': ''})
+                           'message': message, 'log': log})
         self.channel.send({'type': 'run-stopped', 'id': run['id'], 'reason': reason})
 
     def watch_deadlines(self):

@@ -7,9 +7,10 @@ import { randomBytes } from 'node:crypto';
 import { rmSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { describe, expect, it } from 'vitest';
+import { type ProbeError, ProbeRun } from '../../runner/probe/probe-run.js';
 import { execInSandbox } from '../../runner/sandbox/exec.js';
 import { QemuSandboxDriver } from '../../runner/sandbox/qemu.js';
-import { runProbe } from './helpers.js';
+import { HELLO_WORLD, runProbe } from './helpers.js';
 import { describeSandboxContract } from './sandbox-contract.js';
 
 const sandbox = describeSandboxContract(() => new QemuSandboxDriver().start());
@@ -50,5 +51,34 @@ int hello_world(void *ctx) { return 0; }
     const result = await execInSandbox(sandbox().agent, 'cat /etc/hostname; ls /sys/class/net');
     expect(result.stdout).toBe('sandbox\nlo\n');
     expect(sandbox().kernel).toMatch(/cloud-amd64$/);
+  });
+});
+
+describe('a crash of the BCC worker', () => {
+  // Here, not in the contract: in the local driver's VM, killing "the" worker could hit
+  // another sandbox's.
+  it('is reported with how it died and where, and the next run works', async () => {
+    const request = {
+      source: HELLO_WORLD,
+      attach: [{ kind: 'kprobe' as const, target: 'clone' }],
+    };
+    const errors: ProbeError[] = [];
+    const run = ProbeRun.start(sandbox().agent, request, (event) => {
+      if (event.type === 'error') errors.push(event.error);
+    });
+    await run.attached;
+    // As clang or libbcc would die of a C++ abort: the worker's own SIGABRT.
+    await execInSandbox(sandbox().agent, 'kill -ABRT $(pgrep -x ebpf-lab-bcc)');
+    expect(await run.done).toBe('error');
+    expect(errors[0]?.message).toMatch(/The BCC worker crashed \(killed by SIGABRT\)/);
+    // Python's faulthandler says where each thread of the worker was.
+    expect(errors[0]?.log).toContain('Fatal Python error: Aborted');
+    expect(errors[0]?.log).toContain('bcc_worker.py');
+    const again = await runProbe(sandbox(), request, {
+      trigger: 'ls /',
+      until: (messages) => messages.some((m) => m.includes('Hello World!!')),
+    });
+    expect(again.error).toBeUndefined();
+    expect(again.messages.some((m) => m.includes('Hello World!!'))).toBe(true);
   });
 });
