@@ -160,6 +160,10 @@ class Output {
             progressLine('run', describeTracePipeHolders(event.tracePipeHolders));
         }
         break;
+      case 'notice':
+        this.event('notice', { message: event.message, log: event.log });
+        if (!this.json) progressLine('run', event.message);
+        break;
       case 'trace-pipe-free':
         this.event('trace-pipe-free', {});
         if (!this.json) progressLine('run', TRACE_PIPE_FREE_NOTE);

@@ -672,6 +672,9 @@ export class LearnerSession {
         this.announceOtherRun();
         break;
       }
+      case 'notice':
+        this.broadcastOutput('trace', `${YELLOW(`[${event.message}]`)}\r\n`, scope);
+        break;
       case 'trace-pipe-free': {
         const where = this.attachedRun?.where ?? 'the probe';
         this.setStatus('attached', `Attached to ${where}. ${TRACE_PIPE_FREE_NOTE}`, scope);

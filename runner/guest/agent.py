@@ -21,6 +21,7 @@ import signal
 import struct
 import subprocess
 import sys
+import tempfile
 import termios
 import threading
 import time
@@ -60,6 +61,26 @@ SHELL_ENV = {
     'SHELL': '/bin/bash',
     'LANG': 'C.UTF-8',
 }
+
+
+def take_captured_stderr(pid):
+    """The end of what a dead worker's clang and BCC printed while it captured fd 2 (see
+    bcc_worker.captured_stderr_path), and the file removed."""
+    path = os.path.join(tempfile.gettempdir(), f'ebpf-lab-bcc-{pid}.stderr')
+    try:
+        with open(path, 'rb') as f:
+            f.seek(max(0, os.path.getsize(path) - 8192))
+            text = f.read().decode('utf-8', errors='replace')
+        os.unlink(path)
+    except OSError:
+        return ''
+    return text
+
+
+def retriable(run):
+    """A run the worker died on before it attached or failed, tried once, not being stopped."""
+    return (run['type'] == 'run' and run['deadline'] is not None and not run.get('stopping')
+            and not run['message'].get('retried'))
 
 
 def describe_exit(code):
@@ -189,9 +210,7 @@ class Worker:
     def start(self):
         self.started_at = time.monotonic()
         self.proc = subprocess.Popen(
-            # -X faulthandler: on a fatal signal (a C++ abort in clang or libbcc), Python prints
-            # where each of its threads was, which the crash report passes on.
-            [sys.executable, '-u', '-X', 'faulthandler', os.path.join(HERE, 'bcc_worker.py'),
+            [sys.executable, '-u', os.path.join(HERE, 'bcc_worker.py'),
              '--comm', PROTOCOL['labTasks']['worker']],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
@@ -231,6 +250,7 @@ class Worker:
             self.channel.send(message)
         code = proc.wait()
         proc.stderr_reader.join(timeout=2)
+        captured = take_captured_stderr(proc.pid)
         with self.lock:
             if proc is not self.proc:
                 return  # replaced on purpose (timeout): the replacer already reported
@@ -245,10 +265,25 @@ class Worker:
             else:
                 log(f'BCC worker exited ({code}); restarting')
                 self.start()
-        if run:
-            self.fail_run(run, 'internal', f'The BCC worker crashed ({describe_exit(code)}). '
-                          'It has been restarted: run again.', 'error',
-                          log='\n'.join(proc.stderr_tail))
+        if not run:
+            return
+        report = '\n'.join(proc.stderr_tail)
+        if captured.strip():
+            report += f'\nWhat clang and BCC printed last:\n{captured}'
+        if self.unavailable is None and retriable(run):
+            # Died compiling or loading, before anything attached: the learner's Run should not
+            # pay for it. Once, on the fresh worker, saying what happened.
+            log(f'BCC worker crashed ({describe_exit(code)}) on run {run["id"]}; running it '
+                f'again:\n{report}')
+            self.channel.send({'type': 'run-notice', 'id': run['id'],
+                               'message': f'The BCC worker crashed ({describe_exit(code)}) '
+                                          'before the probe attached; running it again on a '
+                                          'fresh one.',
+                               'log': report[-(1 << 16):]})
+            self.send(dict(run['message'], retried=True))
+            return
+        self.fail_run(run, 'internal', f'The BCC worker crashed ({describe_exit(code)}). '
+                      'It has been restarted: run again.', 'error', log=report)
 
     def fail_run(self, run, kind, message, reason, log=''):
         """Ends a run or a compile-ahead that the worker can no longer answer for."""
@@ -297,8 +332,12 @@ class Worker:
                                else message['compileTimeoutMs'])
                     self.current_run = {'id': message['id'], 'type': message['type'],
                                         'timeout_ms': timeout,
-                                        'deadline': time.monotonic() + timeout / 1000}
+                                        'deadline': time.monotonic() + timeout / 1000,
+                                        'message': message}
                     self.deadline_changed.notify()
+                elif message['type'] == 'stop' and self.current_run:
+                    self.current_run['stopping'] = True
+                message = {k: v for k, v in message.items() if k != 'retried'}
                 data = (json.dumps(message) + '\n').encode()
                 try:
                     self.proc.stdin.write(data)

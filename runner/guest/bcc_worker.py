@@ -13,6 +13,7 @@ again, or text compiled ahead with `prepare`, skips clang entirely.
 
 import ctypes
 import errno
+import faulthandler
 import hashlib
 import json
 import os
@@ -84,20 +85,31 @@ class RunFailure(Exception):
         self.kind, self.message, self.log = kind, message, log
 
 
+def captured_stderr_path(pid):
+    """Where the worker `pid` captures fd 2 while BCC works: a named file, so that when clang or
+    LLVM kills the process mid-compile the agent can still read what they said (agent.py)."""
+    return os.path.join(tempfile.gettempdir(), f'ebpf-lab-bcc-{pid}.stderr')
+
+
 @contextmanager
 def captured_stderr(box):
     """Captures what the C++ side of BCC (clang, libbpf) writes to fd 2."""
     sys.stderr.flush()
     saved = os.dup(2)
-    with tempfile.TemporaryFile() as tmp:
-        os.dup2(tmp.fileno(), 2)
-        try:
-            yield
-        finally:
-            os.dup2(saved, 2)
-            os.close(saved)
-            tmp.seek(0)
-            box.append(tmp.read().decode('utf-8', errors='replace'))
+    fd = os.open(captured_stderr_path(os.getpid()), os.O_RDWR | os.O_CREAT | os.O_TRUNC, 0o600)
+    os.dup2(fd, 2)
+    try:
+        yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+        os.lseek(fd, 0, os.SEEK_SET)
+        chunks = []
+        while chunk := os.read(fd, 1 << 16):
+            chunks.append(chunk)
+        os.ftruncate(fd, 0)
+        os.close(fd)
+        box.append(b''.join(chunks).decode('utf-8', errors='replace'))
 
 
 def function_names(b):
@@ -716,6 +728,10 @@ class Worker:
 
 
 if __name__ == '__main__':
+    # On a fatal signal (a C++ abort in clang or libbcc) Python prints where each thread was: to
+    # the real stderr, which the agent keeps, even while captured_stderr has moved fd 2.
+    FAULT_LOG = os.fdopen(os.dup(2), 'w')
+    faulthandler.enable(file=FAULT_LOG)
     if '--comm' in sys.argv:
         set_comm(sys.argv[sys.argv.index('--comm') + 1])
     worker = Worker()

@@ -55,6 +55,8 @@ export type ProbeRunEvent =
   | { type: 'attached'; probes: AttachedProbe[]; tracePipeHolders: TracePipeHolder[] }
   /** The holders let go: the run's trace lines come to the lab from now on. */
   | { type: 'trace-pipe-free' }
+  /** Something the lab did about the run, e.g. compiled it again after the worker crashed. */
+  | { type: 'notice'; message: string; log: string }
   /** Compiler warnings for a program that compiled, positioned in the learner's file. */
   | { type: 'warnings'; diagnostics: SourceDiagnostic[] }
   /**
@@ -206,6 +208,9 @@ export class ProbeRun {
       }
       case 'trace-pipe-free':
         this.emit({ type: 'trace-pipe-free' });
+        break;
+      case 'run-notice':
+        this.emit({ type: 'notice', message: message.message, log: message.log });
         break;
       case 'trace':
         this.receiveTrace(message.lines, message.dropped);

@@ -287,6 +287,17 @@ export const AgentMessage = z.discriminatedUnion('type', [
       ),
   }),
   z
+    .strictObject({
+      type: z.literal('run-notice'),
+      id,
+      message: z.string().max(4096),
+      log: z
+        .string()
+        .max(1 << 16)
+        .describe('Details for the curious: e.g. the last stderr lines of a crashed worker.'),
+    })
+    .describe('Something the lab did about the run that the learner should know (a retry).'),
+  z
     .strictObject({ type: z.literal('trace-pipe-free'), id })
     .describe("The run's reader has trace_pipe now: the lines come to the lab from here on."),
   z.strictObject({

@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { rmSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { describe, expect, it } from 'vitest';
-import { type ProbeError, ProbeRun } from '../../runner/probe/probe-run.js';
+import { type ProbeError, ProbeRun, type ProbeRunEvent } from '../../runner/probe/probe-run.js';
 import { execInSandbox } from '../../runner/sandbox/exec.js';
 import { QemuSandboxDriver } from '../../runner/sandbox/qemu.js';
 import { HELLO_WORLD, runProbe } from './helpers.js';
@@ -80,5 +80,34 @@ describe('a crash of the BCC worker', () => {
     });
     expect(again.error).toBeUndefined();
     expect(again.messages.some((m) => m.includes('Hello World!!'))).toBe(true);
+  });
+
+  it('while it compiles: the run is compiled again on a fresh worker, and says so', async () => {
+    // A source never compiled in this sandbox, so the compile takes a while.
+    const source = HELLO_WORLD.replace('Hello World!!', `Hello again ${Date.now()}`);
+    const events: ProbeRunEvent[] = [];
+    let killed: Promise<unknown> | undefined;
+    const run = ProbeRun.start(
+      sandbox().agent,
+      { source, attach: [{ kind: 'kprobe', target: 'clone' }] },
+      (event) => {
+        events.push(event);
+        if (event.type === 'stage' && event.stage === 'compiling' && !killed)
+          killed = execInSandbox(sandbox().agent, 'kill -ABRT $(pgrep -x ebpf-lab-bcc)');
+      },
+    );
+    await run.attached;
+    await killed;
+    const notice = events.find((e) => e.type === 'notice');
+    expect(notice?.type === 'notice' && notice.message).toMatch(
+      /The BCC worker crashed \(killed by SIGABRT\) before the probe attached; running it again/,
+    );
+    expect(notice?.type === 'notice' && notice.log).toContain('Fatal Python error: Aborted');
+    await execInSandbox(sandbox().agent, 'ls /');
+    const deadline = Date.now() + 20_000;
+    const hello = () => events.some((e) => e.type === 'trace' && e.raw.includes('Hello again'));
+    while (!hello() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
+    expect(hello()).toBe(true);
+    expect(await run.stop()).toBe('requested');
   });
 });

@@ -165,6 +165,21 @@ async function helloWorld(when: string): Promise<void> {
     tab.send({ type: 'stop' });
     await tab.waitFor(() => tab.status().startsWith('stopped'), 'the probe to stop', MINUTE);
     log(`hello world ${when}: ${seconds(Date.now() - started)}`);
+    // A worker crash before attaching is retried once by the agent, and said in Trace output:
+    // recorded here, so a crash that only shows in this VM is seen.
+    const crash = /\[The BCC worker crashed[^\]]*\]/.exec(tab.trace);
+    if (crash) log(`hello world ${when}: ${crash[0]}`);
+  } catch (error) {
+    // What the lab and its sandboxes printed (a worker's crash report goes to the journal).
+    const journal = await vm
+      .runInConsole(
+        'journalctl -u ebpf-lab -n 80 --no-pager; echo JOURNAL-EXIT $?',
+        'JOURNAL-EXIT',
+        MINUTE,
+      )
+      .then(({ output }) => output.slice(-8000))
+      .catch((reason: unknown) => `(no journal: ${String(reason)})`);
+    throw new Error(`${(error as Error).message}\nthe lab's journal:\n${journal}`);
   } finally {
     tab.close();
   }
