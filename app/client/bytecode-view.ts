@@ -66,10 +66,13 @@ export class BytecodeView {
     this.element.classList.toggle('open', open);
   }
 
-  /** No program to show (a rejected Run): says why, and folds away. */
+  /**
+   * No program to show (a rejected Run): says why in the toolbar, and folds away. The body stays
+   * empty, so opening it again takes none of the editor's room to repeat the toolbar.
+   */
   clear(summary: string): void {
     this.summary.textContent = summary;
-    replaceChildren(this.body, h('p', { class: 'muted' }, summary));
+    replaceChildren(this.body);
     this.setOpen(false);
   }
 
