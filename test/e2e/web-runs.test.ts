@@ -157,10 +157,10 @@ describe('the attach kind changed between Runs (lesson 8), then Check', () => {
       const from = tab.messages.length;
       const traceFrom = tab.trace.length;
       tab.send({ type: 'run', source: solution, attach: [attach], lessonId: '01-hello' });
+      // This run's own `attached` message: the status still says the previous run's
+      // "attached" until the server has answered the new Run.
       await tab.waitFor(
-        () =>
-          tab.status().startsWith('attached') ||
-          tab.messages.slice(from).some((m) => m.type === 'run-error'),
+        () => tab.messages.slice(from).some((m) => m.type === 'attached' || m.type === 'run-error'),
         `the run on ${attach.kind} ${attach.target}`,
         300_000,
       );
