@@ -32,7 +32,7 @@ describe('ebpf-lab lessons check in a sandbox', () => {
     expect(result.code, result.stdout).toBe(1);
     const md = join(dir, '01-case', 'lesson.md');
     expect(result.stdout).toContain(
-      `FAIL ${md} line 13: "bpftol" is not a command in the sandbox (a typo, or a tool the guest image does not have)`,
+      `FAIL ${md} line 14: "bpftol" is not a command in the sandbox (a typo, or a tool the guest image does not have)`,
     );
     // ls exists; the lesson's own check still ran and passed.
     expect(result.stdout).not.toContain('"ls"');
