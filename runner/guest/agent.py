@@ -283,18 +283,18 @@ class Worker:
             self.send(dict(run['message'], retried=True))
             return
         self.fail_run(run, 'internal', f'The BCC worker crashed ({describe_exit(code)}). '
-                      'It has been restarted: run again.', 'error', log=report)
+                      'It has been restarted: run again.', 'error', details=report)
 
-    def fail_run(self, run, kind, message, reason, log=''):
+    def fail_run(self, run, kind, message, reason, details=''):
         """Ends a run or a compile-ahead that the worker can no longer answer for."""
-        log = log[-(1 << 16):]
+        details = details[-(1 << 16):]
         if run['type'] == 'prepare':
             self.channel.send({'type': 'prepared', 'id': run['id'], 'cached': False,
                                'compilerLog': '',
-                               'error': {'kind': kind, 'message': message, 'log': log}})
+                               'error': {'kind': kind, 'message': message, 'log': details}})
             return
         self.channel.send({'type': 'run-error', 'id': run['id'], 'kind': kind,
-                           'message': message, 'log': log})
+                           'message': message, 'log': details})
         self.channel.send({'type': 'run-stopped', 'id': run['id'], 'reason': reason})
 
     def watch_deadlines(self):
