@@ -224,7 +224,7 @@ describe.sequential('the learner follows all twelve lessons literally', () => {
     const bytecode = lab_.region('Bytecode');
     await expect
       .poll(() => lab_.textOf(bytecode), { timeout: 60_000 })
-      .toMatch(/Verified instructions[\s\S]*call[\s\S]*exit/);
+      .toMatch(/Verified instructions[\s\S]*call[\s\S]*exit/i);
     await lab_.shot('learner-path-03b-bytecode');
     await lab_.button('Hide bytecode').click();
     await lab_.checkPasses();
