@@ -103,9 +103,16 @@ describe('the web lab server', () => {
     // Lesson 5 leaves `python3 hello_world.py &` reading trace_pipe: a Run's lines go to it.
     const tab = await openTab();
     await tab.waitFor(() => tab.status().startsWith('ready'), 'the sandbox to start');
-    tab.send({ type: 'shell-input', data: 'cat /sys/kernel/debug/tracing/trace_pipe &\r' });
-    await tab.waitFor(() => /\[1\] \d+/.test(tab.shell), 'the job to start');
-    const pid = /\[1\] (\d+)/.exec(tab.shell)?.[1];
+    // Started, and holding the pipe (opened) before the Run: otherwise the Run's reader
+    // could open it first, and the cat would fail instead.
+    tab.send({
+      type: 'shell-input',
+      data:
+        'cat /sys/kernel/debug/tracing/trace_pipe & until ls -l /proc/$!/fd | grep -q trace_pipe;' +
+        ' do sleep 0.2; done; echo "holder-$((1+1))=$!"\r',
+    });
+    await tab.waitFor(() => /holder-2=\d+/.test(tab.shell), 'the cat to hold the pipe');
+    const pid = /holder-2=(\d+)/.exec(tab.shell)?.[1];
     tab.send({ type: 'run', source: HELLO_WORLD, attach: [{ kind: 'kprobe', target: 'clone' }] });
     await tab.waitFor(() => tab.status().startsWith('attached'), 'the probe to attach');
     expect(tab.status()).toContain(
