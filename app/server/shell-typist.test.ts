@@ -49,4 +49,25 @@ describe('ShellTypist', () => {
     t.observe('Ready: tracing, press Ctrl+C to stop\r\n');
     expect(typed).toEqual(['\x05\x15python3 hello.py &\r', 'date\r']);
   });
+
+  it('a shell still starting gets the commands at its first prompt, after what was typed ahead', () => {
+    const { t, typed, notes } = typist();
+    t.observe('echo half'); // typed before bash printed its first prompt, echoed by the TTY
+    t.run(['echo one']);
+    expect(typed).toEqual([]);
+    expect(notes).toEqual([]);
+    t.observe(`${PROMPT}echo half`);
+    expect(typed).toEqual(['\x05\x15echo one\r']);
+  });
+
+  it('after `script &`, the prompt arriving in pieces is not the script speaking', () => {
+    const { t, typed } = typist();
+    t.observe(PROMPT);
+    t.run(['(sleep 4; echo ready) &', 'date']);
+    t.observe(`${RUNNING}[1] 231\r\n\x1b[?2004h`);
+    t.observe('root@sandbox:~# ');
+    expect(typed).toHaveLength(1);
+    t.observe('ready\r\n');
+    expect(typed).toEqual(['\x05\x15(sleep 4; echo ready) &\r', 'date\r']);
+  });
 });

@@ -21,6 +21,8 @@ export interface ShellTypistTarget {
 
 export class ShellTypist {
   private atPrompt = false;
+  /** The shell has shown its prompt since it started: until then it is starting, not busy. */
+  private promptSeen = false;
   private queue: string[] = [];
   /** A background command was typed: wait for its first output before the next command. */
   private background: NodeJS.Timeout | undefined;
@@ -32,12 +34,15 @@ export class ShellTypist {
   observe(output: string): void {
     const on = output.lastIndexOf(PROMPT_ON);
     const off = output.lastIndexOf(PROMPT_OFF);
-    if (on > off) this.atPrompt = true;
-    else if (off > on) this.atPrompt = false;
+    if (on > off) {
+      this.atPrompt = true;
+      this.promptSeen = true;
+    } else if (off > on) this.atPrompt = false;
     if (this.background) {
-      // The prompt comes back at once after `&`; what comes after it is the script speaking.
+      // The prompt comes back at once after `&`; a line after it is the script speaking. A
+      // line, not any text: the prompt's own text can arrive apart from its escape sequence.
       const after = on >= 0 ? output.slice(on + PROMPT_ON.length) : output;
-      if (this.backgroundPrompted && after.trim()) this.endBackgroundWait();
+      if (this.backgroundPrompted && after.includes('\n')) this.endBackgroundWait();
       else if (on >= 0) this.backgroundPrompted = true;
     }
     this.next();
@@ -54,13 +59,17 @@ export class ShellTypist {
   /** A new shell: nothing typed into the old one carries over. */
   reset(): void {
     this.atPrompt = false;
+    this.promptSeen = false;
     this.queue = [];
     this.endBackgroundWait();
   }
 
-  /** Types `commands` one by one; refused while a program has the shell's terminal. */
+  /**
+   * Types `commands` one by one; refused while a program has the shell's terminal. A shell
+   * still starting gets them at its first prompt.
+   */
   run(commands: readonly string[]): void {
-    if (!this.atPrompt) {
+    if (!this.atPrompt && this.promptSeen) {
       this.target.note(
         '[Run in shell: a program is running in the shell. Stop it (Ctrl+C) or wait for the prompt, then press Run in shell again]',
       );
