@@ -10,14 +10,12 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resolveConfig } from '../../app/server/config.js';
 import { type LabServer, startLabServer } from '../../app/server/server.js';
-import { PACKAGE_ROOT } from '../../runner/paths.js';
 import { SandboxPool } from '../../runner/sandbox/pool.js';
 import { QemuSandboxDriver } from '../../runner/sandbox/qemu.js';
 import { ownResidentMiB } from '../../runner/sandbox/resident-memory.js';
-import { HELLO_WORLD } from './helpers.js';
+import { FIXTURE_COURSE, HELLO_WORLD } from './helpers.js';
 import { LabTab, learnerCookie } from './lab-client.js';
 
-const FIXTURE_COURSE = join(PACKAGE_ROOT, 'test', 'fixtures', 'course');
 /** Two files of 120 KiB (a file may have 128 KiB): 240 KiB per save, as in the issue. */
 const FILE_BYTES = 120 * 1024;
 const SAVES = 800; // about 190 MiB of saves

@@ -1,4 +1,7 @@
 /** Shared by the real-sandbox tests: run a probe to completion and collect what it produced. */
+
+import { join } from 'node:path';
+import { PACKAGE_ROOT } from '../../runner/paths.js';
 import {
   type ProbeError,
   ProbeRun,
@@ -14,6 +17,16 @@ export const HELLO_WORLD = `int hello_world(void *ctx) {
     return 0;
 }
 `;
+
+/** The small course the server tests serve (two lessons). */
+export const FIXTURE_COURSE = join(PACKAGE_ROOT, 'test', 'fixtures', 'course');
+
+/** A tab's `run` message for the guide's hello world on kprobe:clone. */
+export const HELLO_RUN = {
+  type: 'run',
+  source: HELLO_WORLD,
+  attach: [{ kind: 'kprobe', target: 'clone' }],
+};
 
 export interface RunOutcome {
   events: ProbeRunEvent[];

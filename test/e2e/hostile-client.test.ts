@@ -14,20 +14,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { resolveConfig } from '../../app/server/config.js';
 import { type LabServer, startLabServer } from '../../app/server/server.js';
-import { PACKAGE_ROOT } from '../../runner/paths.js';
 import { SandboxPool } from '../../runner/sandbox/pool.js';
 import { QemuSandboxDriver } from '../../runner/sandbox/qemu.js';
-import { HELLO_WORLD } from './helpers.js';
+import { FIXTURE_COURSE, HELLO_RUN } from './helpers.js';
 import { LabTab, learnerCookie, startServeProcess } from './lab-client.js';
 
 /** Sandboxes boot under software emulation, maybe beside others: generous, as in sandbox tests. */
 const SANDBOX_TEST_MS = 300_000;
-const FIXTURE_COURSE = join(PACKAGE_ROOT, 'test', 'fixtures', 'course');
-const HELLO_RUN = {
-  type: 'run',
-  source: HELLO_WORLD,
-  attach: [{ kind: 'kprobe', target: 'clone' }],
-};
 
 let dataDir: string;
 let pool: SandboxPool;

@@ -3,19 +3,11 @@
  * own process: the tab is told to slow down, /healthz stays fast, the next Run works.
  */
 
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { PACKAGE_ROOT } from '../../runner/paths.js';
-import { HELLO_WORLD } from './helpers.js';
+import { FIXTURE_COURSE, HELLO_RUN } from './helpers.js';
 import { LabTab, learnerCookie, startServeProcess } from './lab-client.js';
 
 const SANDBOX_TEST_MS = 300_000;
-const FIXTURE_COURSE = join(PACKAGE_ROOT, 'test', 'fixtures', 'course');
-const HELLO_RUN = {
-  type: 'run',
-  source: HELLO_WORLD,
-  attach: [{ kind: 'kprobe', target: 'clone' }],
-};
 
 describe('one tab sending ten thousand messages in a second', () => {
   it(

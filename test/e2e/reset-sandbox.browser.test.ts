@@ -14,9 +14,9 @@ import { type LabServer, startLabServer } from '../../app/server/server.js';
 import { PACKAGE_ROOT } from '../../runner/paths.js';
 import { SandboxPool } from '../../runner/sandbox/pool.js';
 import { QemuSandboxDriver } from '../../runner/sandbox/qemu.js';
+import { FIXTURE_COURSE } from './helpers.js';
 
 const SCREENSHOTS = join(PACKAGE_ROOT, 'test-results', 'screenshots');
-const FIXTURE_COURSE = join(PACKAGE_ROOT, 'test', 'fixtures', 'course');
 const CHROMIUM_FLAGS = [
   '--no-sandbox',
   '--disable-gpu',

@@ -12,13 +12,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resolveConfig } from '../../app/server/config.js';
 import { type LabServer, startLabServer } from '../../app/server/server.js';
 import type { ServerMessage } from '../../app/shared/protocol.js';
-import { PACKAGE_ROOT } from '../../runner/paths.js';
 import { SandboxPool } from '../../runner/sandbox/pool.js';
 import { QemuSandboxDriver } from '../../runner/sandbox/qemu.js';
-import { HELLO_WORLD } from './helpers.js';
+import { FIXTURE_COURSE, HELLO_WORLD } from './helpers.js';
 import { LabTab, learnerCookie } from './lab-client.js';
 
-const FIXTURE_COURSE = join(PACKAGE_ROOT, 'test', 'fixtures', 'course');
 /** From the learner being told to the first trace line of their next Run. */
 const HEAL_BOUND_MS = 150_000;
 const CASE_TIMEOUT_MS = 420_000;

@@ -9,13 +9,10 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resolveConfig } from '../../app/server/config.js';
 import { type LabServer, startLabServer } from '../../app/server/server.js';
-import { PACKAGE_ROOT } from '../../runner/paths.js';
 import { SandboxPool } from '../../runner/sandbox/pool.js';
 import { QemuSandboxDriver } from '../../runner/sandbox/qemu.js';
-import { HELLO_WORLD } from './helpers.js';
+import { FIXTURE_COURSE, HELLO_WORLD } from './helpers.js';
 import { LabTab } from './lab-client.js';
-
-const FIXTURE_COURSE = join(PACKAGE_ROOT, 'test', 'fixtures', 'course');
 
 let lab: LabServer;
 let pool: SandboxPool;
