@@ -63,10 +63,9 @@ SHELL_ENV = {
 }
 
 
-def take_captured_stderr(pid):
-    """The end of what a dead worker's clang and BCC printed while it captured fd 2 (see
-    bcc_worker.captured_stderr_path), and the file removed."""
-    path = os.path.join(tempfile.gettempdir(), f'ebpf-lab-bcc-{pid}.stderr')
+def take_captured_stderr(path):
+    """The end of what a dead worker's clang and BCC printed while it captured fd 2 into `path`
+    (its --stderr-file), and the file removed."""
     try:
         with open(path, 'rb') as f:
             f.seek(max(0, os.path.getsize(path) - 8192))
@@ -209,15 +208,18 @@ class Worker:
 
     def start(self):
         self.started_at = time.monotonic()
+        stderr_file = os.path.join(tempfile.gettempdir(),
+                                   f'ebpf-lab-bcc-{uuid.uuid4().hex[:12]}.stderr')
         self.proc = subprocess.Popen(
             [sys.executable, '-u', os.path.join(HERE, 'bcc_worker.py'),
-             '--comm', PROTOCOL['labTasks']['worker']],
+             '--comm', PROTOCOL['labTasks']['worker'], '--stderr-file', stderr_file],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
         )
         if GUEST is not None:
             GUEST.protect_worker(self.proc.pid)
+        self.proc.stderr_file = stderr_file
         self.proc.stderr_tail = collections.deque(maxlen=WORKER_STDERR_LINES)
         self.proc.stderr_reader = threading.Thread(target=self.keep_stderr, args=(self.proc,),
                                                    daemon=True)
@@ -250,7 +252,7 @@ class Worker:
             self.channel.send(message)
         code = proc.wait()
         proc.stderr_reader.join(timeout=2)
-        captured = take_captured_stderr(proc.pid)
+        captured = take_captured_stderr(proc.stderr_file)
         with self.lock:
             if proc is not self.proc:
                 return  # replaced on purpose (timeout): the replacer already reported
@@ -337,7 +339,8 @@ class Worker:
                     self.deadline_changed.notify()
                 elif message['type'] == 'stop' and self.current_run:
                     self.current_run['stopping'] = True
-                message = {k: v for k, v in message.items() if k != 'retried'}
+                if 'retried' in message:  # the agent's own mark (a retry), not the worker's
+                    message = {k: v for k, v in message.items() if k != 'retried'}
                 data = (json.dumps(message) + '\n').encode()
                 try:
                     self.proc.stdin.write(data)

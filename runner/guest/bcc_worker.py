@@ -85,10 +85,10 @@ class RunFailure(Exception):
         self.kind, self.message, self.log = kind, message, log
 
 
-def captured_stderr_path(pid):
-    """Where the worker `pid` captures fd 2 while BCC works: a named file, so that when clang or
-    LLVM kills the process mid-compile the agent can still read what they said (agent.py)."""
-    return os.path.join(tempfile.gettempdir(), f'ebpf-lab-bcc-{pid}.stderr')
+# Where fd 2 is captured while BCC works: a named file the agent chose (--stderr-file), so that
+# when clang or LLVM kills this process mid-compile the agent can still read what they said.
+CAPTURED_STDERR = (sys.argv[sys.argv.index('--stderr-file') + 1] if '--stderr-file' in sys.argv
+                   else os.path.join(tempfile.gettempdir(), f'ebpf-lab-bcc-{os.getpid()}.stderr'))
 
 
 @contextmanager
@@ -96,7 +96,7 @@ def captured_stderr(box):
     """Captures what the C++ side of BCC (clang, libbpf) writes to fd 2."""
     sys.stderr.flush()
     saved = os.dup(2)
-    fd = os.open(captured_stderr_path(os.getpid()), os.O_RDWR | os.O_CREAT | os.O_TRUNC, 0o600)
+    fd = os.open(CAPTURED_STDERR, os.O_RDWR | os.O_CREAT | os.O_TRUNC, 0o600)
     os.dup2(fd, 2)
     try:
         yield
