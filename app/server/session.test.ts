@@ -315,4 +315,35 @@ describe('LearnerSession', () => {
     await session.handle({ type: 'shell-input', data: 'ls\r' }, tab.client);
     expect(sandbox.sent.at(-1)).toMatchObject({ type: 'shell-input' });
   });
+
+  it('an attached probe that then prints nothing for a long time is not taken for a stuck sandbox', async () => {
+    const patient = { ...OPTIONS, idleTimeoutMs: 60 * 60_000 };
+    session = new LearnerSession('learner-2', source, patient, (s) => disposed.push(s));
+    const tab = fakeClient();
+    session.attach(tab.client);
+    await settle();
+    const sandbox = source.started[0] as FakeSandbox;
+    await session.handle(
+      {
+        type: 'run',
+        source: 'int p(void *ctx) { return 0; }',
+        attach: [{ kind: 'kprobe', target: 'clone' }],
+      },
+      tab.client,
+    );
+    await settle();
+    const run = sandbox.sent.find((m) => m.type === 'run');
+    expect(run).toBeDefined();
+    const id = (run as { id: string }).id;
+    sandbox.emit({ type: 'run-stage', id, stage: 'compiling', cached: false });
+    const probes = [{ kind: 'kprobe', event: '__x64_sys_clone', fn: 'p' }] as const;
+    sandbox.emit({ type: 'run-attached', id, probes: [...probes], compilerLog: '' });
+    sandbox.emit({ type: 'trace', id, lines: ['bash-1 [000] 1.0: hi'], dropped: 0 });
+    // Ten quiet minutes with the agent alive: longer than any bound on a Run's start.
+    await vi.advanceTimersByTimeAsync(10 * 60_000);
+    const told = tab.messages.flatMap((m) => (m.type === 'status' ? [m.text] : []));
+    expect(told.filter((t) => /stuck/.test(t))).toEqual([]);
+    expect(source.started).toHaveLength(1);
+    expect(told.at(-1)).toMatch(/^Attached to kprobe __x64_sys_clone/);
+  });
 });

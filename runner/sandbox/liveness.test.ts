@@ -82,6 +82,11 @@ describe('the liveness watch', () => {
     await sleep(400);
     expect(stuck).toEqual([]);
 
+    // What an attached run says later (trace lines, maps) must not start a new bound.
+    quiet.progress(false);
+    await sleep(400);
+    expect(stuck).toEqual([]);
+
     const silent = watchRunProgress({ firstWordMs: 100, onStuck: (f) => stuck.push(f) });
     await sleep(200);
     silent.stop();

@@ -90,7 +90,9 @@ export interface RunProgressOptions {
 
 /**
  * A Run is stuck when the sandbox says nothing about it within a bound, though it may still
- * be sending heartbeats (a worker blocked on a full file system, a flood of processes).
+ * be sending heartbeats (a worker blocked on a full file system, a flood of processes). The
+ * watch covers the start only: once the run attached or ended it is over for good, whatever
+ * the run says later (an attached probe may print nothing for hours).
  * Returns `progress` (call it on every event of the run) and `stop`.
  */
 export function watchRunProgress(options: RunProgressOptions): {
@@ -100,6 +102,7 @@ export function watchRunProgress(options: RunProgressOptions): {
   const firstWordMs = options.firstWordMs ?? LIMITS.runProgressTimeoutMs.value;
   const attachMs = options.attachMs ?? LIMITS.compileTimeoutMs.value + 30_000;
   let timer: NodeJS.Timeout | undefined;
+  let over = false;
   const arm = (ms: number) => {
     clearTimeout(timer);
     timer = setTimeout(
@@ -111,14 +114,17 @@ export function watchRunProgress(options: RunProgressOptions): {
       ms,
     );
   };
+  const stop = () => {
+    over = true;
+    clearTimeout(timer);
+  };
   arm(firstWordMs);
   return {
     progress(attachedOrDone) {
-      if (attachedOrDone) clearTimeout(timer);
+      if (over) return; // a trace line after attach is not a start still in progress
+      if (attachedOrDone) stop();
       else arm(attachMs);
     },
-    stop() {
-      clearTimeout(timer);
-    },
+    stop,
   };
 }
