@@ -156,6 +156,36 @@ def classify_bcc_error(err, log):
     return RunFailure('internal', text, log)
 
 
+# What BCC prints, instead of the verifier's log, when the kernel refuses a load with E2BIG.
+BCC_TOO_LARGE = re.compile(r'^bpf: .*Program .*too large \(\d+ insns\), at most \d+ insns\n*',
+                           re.MULTILINE)
+# The verifier's error and its statistics, without a line per instruction checked (a program
+# that exhausts the verifier's budget would log a million of them).
+BPF_LOG_STATS = 4
+VERIFIER_LOG_BYTES = 1 << 16
+
+
+def verifier_words(b, name, prog_type):
+    """The kernel verifier's own words for a function BCC failed to load with E2BIG.
+
+    For E2BIG, BCC returns before it asks the kernel for the log and says "Program too large
+    (29 insns), at most 4096 insns" instead: wrong for a short program, which the verifier gave
+    up on because checking it took too many steps (a loop whose end it cannot see). So load
+    it once more with a log buffer of our own, which the kernel fills before BCC returns."""
+    key = name.encode()
+    log = ctypes.create_string_buffer(VERIFIER_LOG_BYTES)
+    with captured_stderr([]):  # BCC's misleading line again: not for the learner
+        fd = lib.bcc_func_load(b.module, prog_type, key, lib.bpf_function_start(b.module, key),
+                               lib.bpf_function_size(b.module, key),
+                               lib.bpf_module_license(b.module),
+                               lib.bpf_module_kern_version(b.module), BPF_LOG_STATS, log,
+                               len(log), None, -1)
+    if fd >= 0:
+        os.close(fd)  # accepted this time: nothing to add
+        return ''
+    return log.value.decode('utf-8', errors='replace')
+
+
 UNKNOWN_TASK = re.compile(r'^(\s*)<\.\.\.>-(\d+)')
 
 
@@ -592,17 +622,25 @@ class Worker:
     @staticmethod
     def preload(b, chosen, auto, log):
         """Loads the functions to attach (the verifier runs here), ahead of attaching any."""
-        try:
-            with captured_stderr(log):
-                for spec, fn in chosen:
-                    b.load_func(fn.encode(),
-                                BPF.TRACEPOINT if spec['kind'] == 'tracepoint' else BPF.KPROBE)
-                for name in auto:
-                    # kfunc, kretfunc and lsm functions load as they attach (BCC needs the target).
-                    if name.startswith(PRELOADED_PREFIXES):
-                        b.load_func(name.encode(), auto_attach_type(name))
-        except Exception as err:  # noqa: BLE001 - BCC raises plain Exception
-            raise classify_bcc_error(err, ''.join(log)) from err
+        loads = [(fn, PROG_TYPE_BY_KIND[spec['kind']]) for spec, fn in chosen]
+        # kfunc, kretfunc and lsm functions load as they attach (BCC needs the target).
+        loads += [(name, auto_attach_type(name)) for name in auto
+                  if name.startswith(PRELOADED_PREFIXES)]
+        for name, prog_type in loads:
+            try:
+                with captured_stderr(log):
+                    b.load_func(name.encode(), prog_type)
+            except Exception as err:  # noqa: BLE001 - BCC raises plain Exception
+                text = ''.join(log)
+                if BCC_TOO_LARGE.search(text):
+                    try:
+                        words = verifier_words(b, name, prog_type)
+                    except Exception as again:  # noqa: BLE001 - a BCC without this call
+                        words = ''
+                        print(f'could not ask the verifier again: {again!r}', file=sys.stderr)
+                    if words:
+                        text = BCC_TOO_LARGE.sub('', text) + words
+                raise classify_bcc_error(err, text) from err
 
     @staticmethod
     def only_candidate(candidates, spec):
