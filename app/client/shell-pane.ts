@@ -15,6 +15,7 @@ import {
   copyText,
   createTerminal,
   dimLines,
+  exposeBufferText,
   keepFitted,
   nameInput,
   type TerminalView,
@@ -64,6 +65,7 @@ export class ShellPane {
   mount(): void {
     this.term.open(this.screen);
     nameInput(this.term, 'Sandbox shell terminal');
+    exposeBufferText(this.term);
     keepFitted(this.term, this.screen, () => this.sendSize(false));
     this.view.onData((data) => this.input(data));
     this.term.attachCustomKeyEventHandler((event) => this.handleKey(event));

@@ -48,6 +48,24 @@ export function nameInput(term: Terminal, name: string): void {
   term.textarea?.setAttribute('aria-label', name);
 }
 
+/**
+ * Gives the terminal's element a `bufferText()` returning every row, scrollback included, one
+ * per line as drawn: the DOM renderer keeps only the rows on screen in the page, and the
+ * browser tests (or someone in the devtools console) need the rest.
+ */
+export function exposeBufferText(term: Terminal): void {
+  if (!term.element) return;
+  Object.defineProperty(term.element, 'bufferText', {
+    value: () => {
+      const buffer = term.buffer.active;
+      const rows: string[] = [];
+      for (let i = 0; i < buffer.length; i++)
+        rows.push(buffer.getLine(i)?.translateToString(true) ?? '');
+      return rows.join('\n');
+    },
+  });
+}
+
 /** Copies `text` to the clipboard (a terminal's selection). */
 export function copyText(text: string): void {
   // The async clipboard exists only in secure contexts (https, localhost). Elsewhere the old

@@ -15,6 +15,7 @@ import {
   copyText,
   createTerminal,
   dimLines,
+  exposeBufferText,
   isCopyKey,
   keepFitted,
   nameInput,
@@ -142,6 +143,7 @@ export class TracePane {
   mount(): void {
     this.term.open(this.screen);
     nameInput(this.term, 'Trace output terminal');
+    exposeBufferText(this.term);
     keepFitted(this.term, this.screen);
     this.term.attachCustomKeyEventHandler((event) => this.handleKey(event));
     // xterm reports output scrolling; the learner's own scrolling (wheel, scrollbar, keys) is

@@ -45,32 +45,15 @@ export class LabPage {
   }
 
   /**
-   * Everything a terminal pane holds, scrollback included: xterm only draws the rows in view,
-   * so its viewport is scrolled from top to bottom and each screenful read, as a learner
-   * scrolling back would.
+   * Everything a terminal pane holds, scrollback included, a row per line: from xterm's buffer
+   * (see exposeBufferText), since the page itself holds only the rows on screen.
    */
   async terminalText(name: 'Trace output' | 'Sandbox shell'): Promise<string> {
-    const text = await this.region(name).evaluate(async (element) => {
-      const viewport = element.querySelector<HTMLElement>('.xterm-viewport');
-      const rows = element.querySelector<HTMLElement>('.xterm-rows');
-      const first = rows?.firstElementChild;
-      if (!viewport || !rows || !first) return '';
-      const frame = () => new Promise((resolve) => requestAnimationFrame(() => resolve(null)));
-      // Each buffer line once: screens of `shown` rows; the last one is clamped to the end.
-      const rowHeight = first.getBoundingClientRect().height;
-      const shown = rows.children.length;
-      const total = Math.max(shown, Math.round(viewport.scrollHeight / rowHeight));
-      const lines: string[] = [];
-      for (let start = 0; start < total; start += shown) {
-        viewport.scrollTop = start * rowHeight;
-        await frame();
-        await frame();
-        const top = Math.min(start, total - shown);
-        const screen = Array.from(rows.children, (row) => row.textContent ?? '');
-        lines.push(...screen.slice(start - top));
-      }
-      viewport.scrollTop = viewport.scrollHeight;
-      return lines.join('\n');
+    const text = await this.region(name).evaluate((element) => {
+      const term = element.querySelector('.xterm') as
+        | (Element & { bufferText?: () => string })
+        | null;
+      return term?.bufferText?.() ?? '';
     });
     return text.replace(/\u00a0/g, ' ');
   }
