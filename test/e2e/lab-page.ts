@@ -242,7 +242,18 @@ export class LabPage {
     await this.page.keyboard.insertText(text);
   }
 
+  /** The editor's lines on screen, top to bottom. */
   async editorText(): Promise<string> {
-    return this.textOf(this.region('Editor').locator('.view-lines'));
+    // Monaco positions each line absolutely and reuses their elements, so the page's order of
+    // them is not the order on screen (lesson 7's `while` line was read as line 2).
+    const text = await this.region('Editor')
+      .locator('.view-lines')
+      .evaluate((element) =>
+        Array.from(element.querySelectorAll<HTMLElement>('.view-line'))
+          .sort((a, b) => Number.parseFloat(a.style.top) - Number.parseFloat(b.style.top))
+          .map((line) => line.textContent ?? '')
+          .join('\n'),
+      );
+    return text.replace(/\u00a0/g, ' ');
   }
 }
