@@ -346,4 +346,36 @@ describe('LearnerSession', () => {
     expect(source.started).toHaveLength(1);
     expect(told.at(-1)).toMatch(/^Attached to kprobe __x64_sys_clone/);
   });
+
+  it("a run's maps reach the tabs of its lesson only, also a tab opened later", async () => {
+    const first = fakeClient();
+    session.attach(first.client);
+    await settle();
+    await session.handle({ type: 'view', lessonId: '10-maps' }, first.client);
+    const sandbox = source.started[0] as FakeSandbox;
+    await session.handle(
+      {
+        type: 'run',
+        source: 'BPF_HASH(opens, u32, u64); int p(void *ctx) { return 0; }',
+        attach: [{ kind: 'kprobe', target: 'openat' }],
+        lessonId: '10-maps',
+      },
+      first.client,
+    );
+    await settle();
+    const id = (sandbox.sent.find((m) => m.type === 'run') as { id: string }).id;
+    sandbox.emit({ type: 'maps', id, maps: [], final: true });
+    await settle();
+    expect(first.messages.some((m) => m.type === 'maps')).toBe(true);
+
+    const otherLesson = fakeClient();
+    session.attach(otherLesson.client);
+    await session.handle({ type: 'view', lessonId: '12-security' }, otherLesson.client);
+    const sameLesson = fakeClient();
+    session.attach(sameLesson.client);
+    await session.handle({ type: 'view', lessonId: '10-maps' }, sameLesson.client);
+    await settle();
+    expect(otherLesson.messages.some((m) => m.type === 'maps')).toBe(false);
+    expect(sameLesson.messages.some((m) => m.type === 'maps')).toBe(true);
+  });
 });

@@ -99,7 +99,7 @@ export class LearnerSession {
   private runDigest = sourceDigest('');
   private runLines = 0;
   private runEvents = 0;
-  /** The latest run's maps, for a tab that opens while it runs or after. */
+  /** The latest run's maps, for a tab of its lesson that opens while it runs or after. */
   private maps: { maps: MapSnapshot[]; final: boolean } | undefined;
   private scrollback = '';
   private shellSize = { cols: 80, rows: 24 };
@@ -205,7 +205,6 @@ export class LearnerSession {
     this.touch();
     client.send({ type: 'status', ...this.statusFor(client) });
     if (this.scrollback) client.output('shell', this.scrollback);
-    if (this.maps) client.send({ type: 'maps', ...this.maps });
     this.ensureSandbox().catch(() => {}); // the failure is already in the status line
   }
 
@@ -233,6 +232,8 @@ export class LearnerSession {
   private view(client: SessionClient, lessonId: string): void {
     this.views.set(client, lessonId);
     client.send({ type: 'status', ...this.statusFor(client) });
+    // The latest run's maps belong to its lesson's page (lesson 12 showed lesson 10's counts).
+    if (this.maps && this.sees(client, this.runView)) client.send({ type: 'maps', ...this.maps });
     if (this.attachedRun && !this.sees(client, this.attachedRun.lessonId)) {
       client.send({ type: 'other-run', run: this.attachedRun });
     }
