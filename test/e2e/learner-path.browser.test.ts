@@ -478,6 +478,9 @@ describe.sequential('the learner follows all twelve lessons literally', () => {
     '12. Security: the guard allows, then refuses secret files, Check, and they open again',
     async () => {
       const view = await open('12-');
+      // Lesson 10's map (opens) belongs to lesson 10's page, not to this one.
+      await lab_.page.waitForTimeout(2000);
+      expect(await lab_.textOf(lab_.page.locator('#maps-body'))).not.toMatch(/opens/);
       await lab_.run(/Attached to lsm/i);
       await shell([
         'echo "the password is swordfish" > notes.txt',
