@@ -27,6 +27,7 @@ import sys
 import tempfile
 import threading
 import time
+import traceback
 from collections import OrderedDict
 from contextlib import contextmanager
 
@@ -750,19 +751,57 @@ class Worker:
                     self.stop(reason='limit', run_id=run_id)
                 continue
             message = event[1]
-            if message['type'] == 'run':
-                if self.superseded(message['id']):
-                    # Stopped or replaced before it began: compiling it would only delay the
-                    # run that replaces it.
-                    send({'type': 'run-stopped', 'id': message['id'], 'reason': 'requested'})
-                    continue
-                self.run(message)
-            elif message['type'] == 'prepare':
-                self.prepare(message)
-            elif message['type'] == 'dump-programs':
-                self.dump_programs(message)
-            elif message['type'] == 'stop':
-                self.stop(reason='requested', run_id=message['id'])
+            try:
+                self.handle(message)
+            except Exception:  # noqa: BLE001 - a fault of the lab's, reported, not fatal
+                self.report_fault(message, traceback.format_exc())
+
+    def handle(self, message):
+        if message['type'] == 'run':
+            if self.superseded(message['id']):
+                # Stopped or replaced before it began: compiling it would only delay the run
+                # that replaces it.
+                send({'type': 'run-stopped', 'id': message['id'], 'reason': 'requested'})
+                return
+            self.run(message)
+        elif message['type'] == 'prepare':
+            self.prepare(message)
+        elif message['type'] == 'dump-programs':
+            self.dump_programs(message)
+        elif message['type'] == 'stop':
+            self.stop(reason='requested', run_id=message['id'])
+
+    def report_fault(self, message, trace):
+        """An exception of the worker's own (a bug, or BCC failing in a way it did not expect)
+        answers the message it was handling, with the traceback, and the worker goes on. Left
+        to end the process, it would not even exit cleanly: Python aborts (SIGABRT) when it
+        shuts down while the stdin thread holds its lock, and the run would only say 'crashed'."""
+        print(trace, file=sys.stderr, flush=True)
+        last = trace.strip().splitlines()[-1][:300]
+        text = (f"The lab's BCC worker failed ({last}). This is a fault of the lab, not of your "
+                'program.')
+        kind = message['type']
+        if kind == 'prepare':
+            send({'type': 'prepared', 'id': message['id'], 'cached': False, 'compilerLog': '',
+                  'error': {'kind': 'internal', 'message': text, 'log': trace[-(1 << 16):]}})
+        elif kind == 'dump-programs':
+            send({'type': 'programs', 'id': message['id'], 'programs': []})
+        elif kind in ('run', 'stop'):
+            run = self.active
+            self.active = None
+            if run is not None:
+                try:
+                    if self.current:
+                        detach_all(self.current.bpf)
+                    if run.reader:
+                        run.reader.stopping.set()
+                except Exception:  # noqa: BLE001 - already reporting a fault
+                    pass
+                if run.id != message['id']:
+                    send({'type': 'run-stopped', 'id': run.id, 'reason': 'error'})
+            send({'type': 'run-error', 'id': message['id'], 'kind': 'internal', 'message': text,
+                  'log': trace[-(1 << 16):]})
+            send({'type': 'run-stopped', 'id': message['id'], 'reason': 'error'})
 
 
 if __name__ == '__main__':
