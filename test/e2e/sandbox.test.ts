@@ -1,7 +1,7 @@
 /**
  * The qemu microVM driver: the sandbox contract (test/e2e/sandbox-contract.ts) against a real
- * microVM booting the guest image, then what only a VM gives: the learner's code never sees
- * this host.
+ * microVM started as the lab starts them, restored from the VM template of the guest image,
+ * then what only a VM gives: the learner's code never sees this host.
  */
 import { randomBytes } from 'node:crypto';
 import { rmSync, writeFileSync } from 'node:fs';
@@ -13,7 +13,14 @@ import { QemuSandboxDriver } from '../../runner/sandbox/qemu.js';
 import { HELLO_WORLD, runProbe } from './helpers.js';
 import { describeSandboxContract } from './sandbox-contract.js';
 
-const sandbox = describeSandboxContract(() => new QemuSandboxDriver().start());
+const startProgress: string[] = [];
+const sandbox = describeSandboxContract(() =>
+  new QemuSandboxDriver().start({ onProgress: (text) => startProgress.push(text) }),
+);
+
+it('the sandbox under contract was restored from the VM template, as the lab starts them', () => {
+  expect(sandbox().startedFrom, startProgress.join('\n')).toBe('template');
+});
 
 describe('the sandbox is not the host', () => {
   it("#include of a host file reads the sandbox's file, never the host's", async () => {
