@@ -8,7 +8,8 @@ import { basename } from 'node:path';
 import { parseArgs } from 'node:util';
 import { parseAttachSpec } from '../runner/probe/attach-spec.js';
 import { formatEvent, formatMaps } from '../runner/probe/c-value.js';
-import { formatDiagnostic } from '../runner/probe/diagnostics.js';
+import { formatDiagnostic, type SourceDiagnostic } from '../runner/probe/diagnostics.js';
+import { canLookUp, nothingFiredMessage, relatedFunctions } from '../runner/probe/nothing-fired.js';
 import {
   type ProbeError,
   ProbeRun,
@@ -19,7 +20,7 @@ import {
 import { formatTraceLine } from '../runner/probe/trace-line.js';
 import { describeTracePipeHolders, TRACE_PIPE_FREE_NOTE } from '../runner/probe/trace-pipe.js';
 import { LAB_LINE_TAG } from '../runner/protocol/lab-tasks.js';
-import type { MapSnapshot } from '../runner/protocol/messages.js';
+import type { AttachedProbe, MapSnapshot } from '../runner/protocol/messages.js';
 import { describeSandbox } from '../runner/sandbox/describe-sandbox.js';
 import { SANDBOX_KINDS, sandboxDriver } from '../runner/sandbox/drivers.js';
 import { execInSandbox } from '../runner/sandbox/exec.js';
@@ -173,7 +174,7 @@ class Output {
           diagnostics: event.diagnostics.map((d) => ({ file: this.fileName, ...d })),
         });
         if (!this.json) {
-          const text = event.diagnostics.map((d) => formatDiagnostic(this.fileName, d)).join('\n');
+          const text = event.diagnostics.flatMap((d) => this.diagnosticLines(d)).join('\n');
           process.stderr.write(`${text}\n`);
         }
         break;
@@ -212,6 +213,12 @@ class Output {
     }
   }
 
+  private diagnosticLines(d: SourceDiagnostic): string[] {
+    const lines = [formatDiagnostic(this.fileName, d)];
+    if (d.hint) lines.push(`  why: ${d.hint}`);
+    return lines;
+  }
+
   error(error: ProbeError): void {
     if (this.json) {
       this.event('error', {
@@ -225,7 +232,7 @@ class Output {
     }
     const lines: string[] = [];
     if (error.kind === 'compile' && error.diagnostics.length > 0) {
-      for (const d of error.diagnostics) lines.push(formatDiagnostic(this.fileName, d));
+      for (const d of error.diagnostics) lines.push(...this.diagnosticLines(d));
     } else if (error.kind === 'verifier' && error.verifier) {
       const v = error.verifier;
       const where = v.line ? `${this.fileName}:${v.line}:1` : this.fileName;
@@ -240,6 +247,25 @@ class Output {
     }
     process.stderr.write(`${lines.join('\n')}\n`);
   }
+}
+
+/** For each kprobe event, the kernel functions whose names extend it (see nothing-fired.ts). */
+async function relatedKernelFunctions(
+  sandbox: Sandbox,
+  probes: AttachedProbe[],
+): Promise<Map<string, string[]>> {
+  const related = new Map<string, string[]>();
+  for (const probe of probes) {
+    if (probe.kind !== 'kprobe' && probe.kind !== 'kretprobe') continue;
+    // The name is a plain symbol (checked), so it is safe inside the command's quotes.
+    if (!canLookUp(probe.event) || related.has(probe.event)) continue;
+    const result = await execInSandbox(
+      sandbox.agent,
+      `grep -F -- '${probe.event}' /sys/kernel/debug/tracing/available_filter_functions`,
+    );
+    related.set(probe.event, relatedFunctions(result.stdout, probe.event));
+  }
+  return related;
 }
 
 function exitCodeFor(error: ProbeError): number {
@@ -309,9 +335,11 @@ async function runProbe(
 ): Promise<number> {
   let lines = 0;
   let events = 0;
+  let probes: AttachedProbe[] = [];
   const run = ProbeRun.start(sandbox.agent, { source, attach: options.attach }, (event) => {
     if (event.type === 'trace') lines++;
     if (event.type === 'event') events++;
+    if (event.type === 'attached') probes = event.probes;
     output.runEvent(event);
   });
   const aborted = new Promise<never>((_, reject) => {
@@ -363,8 +391,13 @@ async function runProbe(
     // A probe that only counts in a map prints nothing and still fired.
     const counted = output.lastMaps?.some((m) => m.total > 0) ?? false;
     const hint =
-      lines === 0 && events === 0 && !counted
-        ? ': nothing fired the probe (try --trigger "ls /")'
+      lines === 0 && events === 0 && !counted && !signal.aborted
+        ? `: ${nothingFiredMessage({
+            trigger: options.trigger,
+            durationMs: options.durationMs,
+            probes,
+            related: await relatedKernelFunctions(sandbox, probes),
+          })}`
         : '';
     const sent = events > 0 ? `, ${events} event(s)` : '';
     progressLine('run', `stopped (${reason}), ${lines} trace line(s)${sent}${hint}`);

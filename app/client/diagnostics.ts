@@ -136,9 +136,10 @@ export class Diagnostics {
   compileResult(source: string, diagnostics: readonly Diagnostic[]): void {
     const snapshot = this.snapshotFor(source);
     if (!snapshot) return; // made for text this tab does not show
-    this.compile = diagnostics.map((d) =>
-      place(snapshot, d.line, d.column, d.severity, 'compiler', d.message),
-    );
+    this.compile = diagnostics.map((d) => {
+      const problem = place(snapshot, d.line, d.column, d.severity, 'compiler', d.message);
+      return d.hint === undefined ? problem : { ...problem, detail: d.hint };
+    });
     this.compileOrigin = source;
     this.render();
   }
@@ -311,7 +312,8 @@ export class Diagnostics {
     // goes in a hover of its own that Monaco renders.
     this.explanationDecorations = model.deltaDecorations(
       this.explanationDecorations,
-      verifier
+      problems
+        .filter(inModel)
         .filter((p) => p.detail)
         .map((p) => ({
           range: new monaco.Range(p.span.line, p.span.start, p.span.line, p.span.end),

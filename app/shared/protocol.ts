@@ -98,6 +98,8 @@ export interface Diagnostic {
   column: number;
   severity: 'error' | 'warning' | 'note';
   message: string;
+  /** Why this happens in a BPF program and what to write instead, in plain words. */
+  hint?: string;
 }
 
 export interface VerifierExplanation {

@@ -16,6 +16,7 @@ import fcntl
 import json
 import os
 import pty
+import re
 import select
 import signal
 import struct
@@ -46,6 +47,9 @@ GUEST = None
 # <linux/random.h>: _IOW('R', 0x03, int[2]) and _IO('R', 0x07).
 RNDADDENTROPY = 0x40085203
 RNDRESEEDCRNG = 0x5207
+# What clang or LLVM print when the learner's program stops them (LLVM's back end ends the
+# process on errors it finds while generating code).
+COMPILER_ERROR = re.compile(r'(?m)^(?:.*: )?(?:fatal error|error): |LLVM ERROR: ')
 
 # The image build writes protocol.json beside the agent; the local driver passes its own.
 PROTOCOL_FILE = (sys.argv[sys.argv.index('--protocol') + 1] if '--protocol' in sys.argv
@@ -253,13 +257,16 @@ class Worker:
         code = proc.wait()
         proc.stderr_reader.join(timeout=2)
         captured = take_captured_stderr(proc.stderr_file)
+        compiler_error = COMPILER_ERROR.search(captured) is not None
         with self.lock:
             if proc is not self.proc:
                 return  # replaced on purpose (timeout): the replacer already reported
             run = self.current_run
             self.current_run = None
             lived = time.monotonic() - self.started_at
-            self.quick_crashes = self.quick_crashes + 1 if lived < WORKER_CRASH_WINDOW_S else 0
+            # A compiler's fatal error is the learner's program, not a broken worker.
+            quick = lived < WORKER_CRASH_WINDOW_S and not (run and compiler_error)
+            self.quick_crashes = self.quick_crashes + 1 if quick else 0
             if self.quick_crashes >= 3:
                 self.unavailable = ('the BCC worker keeps failing at start '
                                     f'({describe_exit(code)})')
@@ -268,6 +275,12 @@ class Worker:
                 log(f'BCC worker exited ({code}); restarting')
                 self.start()
         if not run:
+            return
+        if compiler_error:
+            # LLVM's back end ends the process on errors it finds while generating code: the
+            # learner's program, not a broken worker, so no retry.
+            self.fail_run(run, 'compile', 'The compiler stopped with a fatal error.', 'error',
+                          details=captured)
             return
         report = '\n'.join(proc.stderr_tail)
         if captured.strip():

@@ -94,8 +94,10 @@ CAPTURED_STDERR = (sys.argv[sys.argv.index('--stderr-file') + 1] if '--stderr-fi
 
 @contextmanager
 def captured_stderr(box):
-    """Captures what the C++ side of BCC (clang, libbpf) writes to fd 2."""
+    """Captures what the C++ side of BCC (clang, LLVM, libbpf) writes to fd 2. The file is
+    emptied after each capture, so it only ever holds the one in flight."""
     sys.stderr.flush()
+    os.makedirs(os.path.dirname(CAPTURED_STDERR), exist_ok=True)
     saved = os.dup(2)
     fd = os.open(CAPTURED_STDERR, os.O_RDWR | os.O_CREAT | os.O_TRUNC, 0o600)
     os.dup2(fd, 2)
@@ -118,6 +120,85 @@ def function_names(b):
             for i in range(lib.bpf_num_functions(b.module))]
 
 
+def plain(text):
+    """BCC's messages without Python's bytes noise: `b'kill'` reads as `kill`."""
+    return re.sub(r"""\bb(['"])(.*?)\1""", r'\2', text)
+
+
+def kernel_functions():
+    """The functions kprobes can attach to."""
+    try:
+        with open(f'{TRACING}/available_filter_functions', encoding='utf-8') as f:
+            return {line.split()[0] for line in f if line.strip()}
+    except OSError:
+        return set()
+
+
+def edit_distance(a, b, limit):
+    """Levenshtein distance, or limit + 1 once it is sure to exceed limit."""
+    if abs(len(a) - len(b)) > limit:
+        return limit + 1
+    previous = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        current = [i]
+        for j, cb in enumerate(b, 1):
+            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (ca != cb)))
+        if min(current) > limit:
+            return limit + 1
+        previous = current
+    return previous[-1]
+
+
+def nearest(name, candidates, count=3):
+    """The candidates closest to a mistyped name: a few letters apart, then names that extend it
+    (urandom_read -> urandom_read_iter). Only names of about the same length that share its first
+    letter are compared letter by letter: comparing every kernel function is too slow in an
+    emulated sandbox."""
+    limit = max(1, min(3, len(name) // 4))
+    scored = sorted((edit_distance(name, c, limit), c) for c in candidates
+                    if c != name and c[:1] == name[:1] and abs(len(c) - len(name)) <= limit)
+    close = [c for d, c in scored if d <= limit]
+    longer = sorted((c for c in candidates if c.startswith(name) and c != name), key=len)
+    return list(dict.fromkeys(close + longer))[:count]
+
+
+def did_you_mean(names):
+    return f' Did you mean {" or ".join(names)}?' if names else ''
+
+
+def missing_function(target):
+    """The message for a kprobe target this kernel does not have, with the nearest names."""
+    functions = kernel_functions()
+    prefix = next((p.decode() for p in BPF._syscall_prefixes  # noqa: SLF001 - BCC's own list
+                   if BPF.ksymname(p + b'bpf') != -1), '')
+    syscalls = {f[len(prefix):] for f in functions if f.startswith(prefix)}
+    return (f'No syscall or kernel function named "{target}" in this kernel '
+            f'({os.uname().release}).' + did_you_mean(nearest(target, syscalls | functions)))
+
+
+def missing_tracepoint(target):
+    """The message for a tracepoint this kernel does not have, with the nearest names."""
+    category, _, event = target.partition(':')
+    events = f'{TRACING}/events'
+    try:
+        categories = [c for c in os.listdir(events) if os.path.isdir(f'{events}/{c}')]
+    except OSError:
+        categories = []
+    if category in categories:
+        siblings = sorted(os.listdir(f'{events}/{category}'))
+        names = [f'{category}:{e}' for e in nearest(event, siblings)]
+        if not names:
+            names = [f'{category}:{e}' for e in siblings if os.path.isdir(f'{events}/{category}/{e}')]
+            shown = ', '.join(names[:12]) + (', ...' if len(names) > 12 else '')
+            return (f'No tracepoint "{target}" in this kernel ({os.uname().release}). The '
+                    f'{category} category has: {shown}.')
+    else:
+        names = [f'{c}:{event}' for c in nearest(category, categories)
+                 if os.path.isdir(f'{events}/{c}/{event}')]
+    return (f'No tracepoint "{target}" in this kernel ({os.uname().release}; the list is in '
+            f'{events}).' + did_you_mean(names))
+
+
 def resolve_kernel_function(b, target):
     """Like BCC's get_syscall_fnname, but checked: a syscall name first, then a kernel function."""
     syscall = b.get_syscall_fnname(target.encode())
@@ -125,33 +206,74 @@ def resolve_kernel_function(b, target):
         return syscall.decode()
     if BPF.ksymname(target.encode()) != -1:
         return target
-    raise RunFailure('attach', f'No syscall or kernel function named "{target}" in this kernel.')
+    raise RunFailure('attach', missing_function(target))
 
 
-def detach_all(b):
-    """Detaches every probe BCC attached (ours and auto-attached), leaving programs loaded."""
-    for event in list(b.kprobe_fds):
-        b.detach_kprobe_event(event)
-    for tp in list(b.tracepoint_fds):
-        b.detach_tracepoint(tp)
-    for tp in list(b.raw_tracepoint_fds):
-        b.detach_raw_tracepoint(tp)
-    for fn in list(getattr(b, 'kfunc_entry_fds', {})):
-        b.detach_kfunc(fn)
-    for fn in list(getattr(b, 'kfunc_exit_fds', {})):
-        b.detach_kretfunc(fn)
-    for fn in list(getattr(b, 'lsm_fds', {})):
-        b.detach_lsm(fn)
+def tracepoint_fields(category, event):
+    """`type name` for each field of a tracepoint's format file, BCC's `args->` members."""
+    try:
+        with open(f'{TRACING}/events/{category}/{event}/format', encoding='utf-8') as f:
+            text = f.read()
+    except OSError:
+        return []
+    fields = re.findall(r'field:([^;]+);', text)
+    return [field.strip() for field in fields if not field.split()[-1].startswith('common_')]
+
+
+TRACEPOINT_STRUCT = re.compile(
+    r"^(\S+:\d+:\d+): error: .*'struct tracepoint__(\w+?)__(\w+)'")
+CARET_LINE = re.compile(r'^\s*(?:\d*\s*\|)?[ \t~^]*\^[ \t~^]*$')
+
+
+def tracepoint_note(line):
+    """A note for clang's error about a TRACEPOINT_PROBE's `args` struct: the tracepoint's real
+    fields from its format file (`no member named 'x'`), or that it does not exist here."""
+    match = TRACEPOINT_STRUCT.match(line)
+    if not match:
+        return None
+    where, category, event = match.groups()
+    if not os.path.isdir(f'{TRACING}/events/{category}/{event}'):
+        return f'{where}: note: {missing_tracepoint(f"{category}:{event}")}'
+    fields = tracepoint_fields(category, event)
+    if 'no member named' not in line or not fields:
+        return None
+    return f'{where}: note: {category}:{event} has the fields: {", ".join(fields)}'
+
+
+def with_tracepoint_fields(log):
+    """Adds tracepoint_note's notes to a compile log, each after its error's quoted source line
+    and caret."""
+    lines = log.split('\n')
+    out, pending = [], {}
+    for i, line in enumerate(lines):
+        out.append(line)
+        note = tracepoint_note(line)
+        if note:
+            quoted = (i + 2 < len(lines) and CARET_LINE.match(lines[i + 2])
+                      and not CARET_LINE.match(lines[i + 1]))
+            pending.setdefault(i + 2 if quoted else i, note)
+        if i in pending:
+            out.append(pending.pop(i))
+    return '\n'.join(out)
 
 
 def classify_bcc_error(err, log):
-    text = str(err)
+    text = plain(str(err))
     if 'Failed to compile BPF module' in text or 'Failed to compile BPF text' in text:
-        return RunFailure('compile', 'The C source did not compile.', log)
+        return RunFailure('compile', 'The C source did not compile.', with_tracepoint_fields(log))
     if 'Failed to load BPF program' in text:
-        name = re.search(r"program b?'?([A-Za-z0-9_]+)", text)
+        name = re.search(r"program ([A-Za-z0-9_]+)", text)
         which = f' "{name.group(1)}"' if name else ''
         return RunFailure('verifier', f'The kernel verifier rejected program{which}.', log)
+    attach = re.search(r'Failed to attach BPF program (\w+) to (kprobe|kretprobe) (\S+)', text)
+    if attach and BPF.ksymname(attach.group(3).encode()) == -1:
+        # BCC's kprobe__NAME functions attach to NAME while BPF() compiles them.
+        return RunFailure('attach', f'{attach.group(1)}: ' + missing_function(attach.group(3)),
+                          log)
+    tracepoint = re.search(r'Failed to attach BPF program (\w+) to tracepoint (\S+)', text)
+    if tracepoint:
+        return RunFailure('attach', f'{tracepoint.group(1)}: '
+                          + missing_tracepoint(tracepoint.group(2)), log)
     if 'Failed to attach' in text or 'attach' in text.lower():
         return RunFailure('attach', text, log)
     return RunFailure('internal', text, log)
@@ -661,8 +783,7 @@ class Worker:
                 if kind == 'tracepoint':
                     category, _, event = target.partition(':')
                     if not os.path.isdir(f'{TRACING}/events/{category}/{event}'):
-                        raise RunFailure('attach', f'No tracepoint "{target}" in this kernel '
-                                         f'(see {TRACING}/events).')
+                        raise RunFailure('attach', missing_tracepoint(target))
                     b.attach_tracepoint(tp=target.encode(), fn_name=fn.encode())
                     return {'kind': kind, 'event': target, 'fn': fn}
                 event = resolve_kernel_function(b, target)

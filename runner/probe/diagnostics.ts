@@ -15,6 +15,8 @@ export interface SourceDiagnostic {
   message: string;
   /** Set only when clang reported the problem in a file other than the learner's. */
   file?: string;
+  /** Why this happens in a BPF program and what to write instead, in plain words. */
+  hint?: string;
 }
 
 export const BCC_MAIN_FILE = '/virtual/main.c';
@@ -42,13 +44,26 @@ function positive(digits: string | undefined): number {
   return Number.isSafeInteger(n) && n >= 1 ? n : 1;
 }
 
-/** Parse clang's stderr as printed by BCC into diagnostics positioned in the learner's file. */
+// Newer clang puts a `  14 | ` gutter before the quoted source line.
+const GUTTER = /^\s*\d+\s*\|\s?/;
+
+/**
+ * Parse clang's stderr as printed by BCC into diagnostics positioned in the learner's file.
+ *
+ * With `source`, lines are checked against clang's quoted excerpt: BCC adds text before the
+ * learner's code (TRACEPOINT_PROBE's `args` struct, generated from the tracepoint's format),
+ * so clang's line numbers can be too high. The excerpt is the learner's own line and finds it.
+ */
 export function parseClangDiagnostics(
   stderr: string,
   mainFile: string = BCC_MAIN_FILE,
+  source?: string,
 ): SourceDiagnostic[] {
   const lines = stderr.split(/\r?\n/);
   const out: SourceDiagnostic[] = [];
+  const sourceLines = source?.split(/\r?\n/).map((line) => line.trim());
+  // How many lines BCC inserted above the last diagnostic that had an excerpt.
+  let shift = 0;
   // Clang repeats an include stack only when it changes, so later diagnostics in the same
   // header arrive without one: remember, per file, the learner line that pulled it in.
   const includedAt = new Map<string, number>();
@@ -66,11 +81,18 @@ export function parseClangDiagnostics(
     const located = LOCATED.exec(text);
     if (located !== null) {
       const [, file = '', lineText, columnText, word = '', message = ''] = located;
-      out.push(place(file, lineText, columnText, severityOf(word), message));
+      const diagnostic = place(file, lineText, columnText, severityOf(word), message);
       chain = [];
       // A source excerpt follows: the code line, then the caret line. The code line is the
       // learner's own text and may look like anything, even a diagnostic, so skip the pair.
-      if (CARET.test(lines[i + 2] ?? '') && !CARET.test(lines[i + 1] ?? '')) i += 2;
+      const hasExcerpt = CARET.test(lines[i + 2] ?? '') && !CARET.test(lines[i + 1] ?? '');
+      if (file === mainFile && sourceLines !== undefined) {
+        const excerpt = hasExcerpt ? (lines[i + 1] ?? '').replace(GUTTER, '').trim() : undefined;
+        if (excerpt !== undefined) shift = shiftFor(sourceLines, diagnostic.line, excerpt, shift);
+        diagnostic.line = Math.max(1, diagnostic.line - shift);
+      }
+      out.push(diagnostic);
+      if (hasExcerpt) i += 2;
       continue;
     }
 
@@ -116,6 +138,20 @@ export function parseClangDiagnostics(
       file,
     };
   }
+}
+
+/**
+ * How far below the learner's line clang's `line` is, judged by the quoted `excerpt`: 0 when
+ * the line says what the learner wrote there, else the distance to the nearest line above that
+ * does (BCC only ever inserts text, so the learner's line is never below clang's).
+ */
+function shiftFor(sourceLines: string[], line: number, excerpt: string, previous: number): number {
+  if (excerpt === '' || sourceLines[line - 1] === excerpt) return 0;
+  if (sourceLines[line - 1 - previous] === excerpt) return previous;
+  for (let at = Math.min(line, sourceLines.length) - 1; at >= 0; at--) {
+    if (sourceLines[at] === excerpt) return line - 1 - at;
+  }
+  return previous;
 }
 
 /** `hello.c:2:5: error: message`, the shape compilers print. */

@@ -6,8 +6,8 @@
 import { randomUUID } from 'node:crypto';
 import type { AgentConnection } from '../agent-connection.js';
 import { checkSourceSize, LIMITS } from '../limits.js';
-import { parseClangDiagnostics, type SourceDiagnostic } from './diagnostics.js';
-import { describeRunError, type ProbeError } from './probe-run.js';
+import type { SourceDiagnostic } from './diagnostics.js';
+import { compilerDiagnostics, describeRunError, type ProbeError } from './probe-run.js';
 
 export interface PrepareResult {
   /** The sandbox had already compiled this exact source. */
@@ -37,7 +37,7 @@ export async function prepareProbe(
   const prepared = await answer;
   return {
     cached: prepared.cached,
-    warnings: parseClangDiagnostics(prepared.compilerLog),
+    warnings: compilerDiagnostics(prepared.compilerLog, source),
     error: prepared.error
       ? describeRunError(prepared.error.kind, prepared.error.message, prepared.error.log, source)
       : undefined,

@@ -22,8 +22,10 @@ import type {
   RunStage,
   TracePipeHolder,
 } from '../protocol/messages.js';
+import { checkArguments } from './argument-checks.js';
 import { mentionsLabTask } from './c-value.js';
-import { parseClangDiagnostics, type SourceDiagnostic } from './diagnostics.js';
+import { explainDiagnostics } from './compile-hints.js';
+import { BCC_MAIN_FILE, parseClangDiagnostics, type SourceDiagnostic } from './diagnostics.js';
 import { parseTraceLine, type TraceLine } from './trace-line.js';
 import { explainVerifierLog, type VerifierReport } from './verifier.js';
 
@@ -196,7 +198,10 @@ export class ProbeRun {
         this.emit({ type: 'stage', stage: message.stage, cached: message.cached });
         break;
       case 'run-attached': {
-        const warnings = parseClangDiagnostics(message.compilerLog);
+        const warnings = [
+          ...compilerDiagnostics(message.compilerLog, this.request.source),
+          ...checkArguments(this.request.source, message.probes),
+        ];
         if (warnings.length > 0) this.emit({ type: 'warnings', diagnostics: warnings });
         this.settleAttached.resolve(message.probes);
         this.emit({
@@ -328,7 +333,7 @@ export function describeRunError(
 ): ProbeError {
   const error: ProbeError = { kind, message, log, diagnostics: [] };
   if (kind === 'compile') {
-    error.diagnostics = parseClangDiagnostics(log);
+    error.diagnostics = compilerDiagnostics(log, source);
     const first = error.diagnostics.find((d) => d.severity === 'error');
     if (first) error.message = `${message} Line ${first.line}: ${first.message}`;
   } else if (kind === 'verifier') {
@@ -336,6 +341,11 @@ export function describeRunError(
     error.message = `${message} ${error.verifier.summary}`;
   }
   return error;
+}
+
+/** What clang (or LLVM, or BCC) printed, positioned in the learner's file, with hints. */
+export function compilerDiagnostics(log: string, source: string): SourceDiagnostic[] {
+  return explainDiagnostics(parseClangDiagnostics(log, BCC_MAIN_FILE, source), source);
 }
 
 function describe(error: unknown): string {

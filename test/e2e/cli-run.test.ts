@@ -72,6 +72,22 @@ describe('ebpf-lab run', () => {
     expect(events.at(-1)).toMatchObject({ event: 'stopped', reason: 'error' });
   });
 
+  it('says what ran when nothing fired, and which function the kernel uses instead', async () => {
+    const result = await ebpfLab([
+      'run',
+      'open_probe.c',
+      '--attach',
+      'kprobe:do_sys_open',
+      '--trigger',
+      'ls /',
+    ]);
+    expect(result.code).toBe(0);
+    expect(result.stderr).toContain('nothing fired the probe while "ls /" ran');
+    expect(result.stderr).toContain('do_sys_open exists but was not called');
+    expect(result.stderr).toContain('do_sys_openat2');
+    expect(result.stderr).not.toContain('try --trigger "ls /"');
+  }, 600_000);
+
   it('exits 2 with the expected form on a bad --attach, without booting anything', async () => {
     const result = await ebpfLab(['run', 'hello_world.c', '--attach', 'kprobe']);
     expect(result.code).toBe(2);
