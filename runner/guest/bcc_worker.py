@@ -209,6 +209,22 @@ def resolve_kernel_function(b, target):
     raise RunFailure('attach', missing_function(target))
 
 
+def detach_all(b):
+    """Detaches every probe BCC attached (ours and auto-attached), leaving programs loaded."""
+    for event in list(b.kprobe_fds):
+        b.detach_kprobe_event(event)
+    for tp in list(b.tracepoint_fds):
+        b.detach_tracepoint(tp)
+    for tp in list(b.raw_tracepoint_fds):
+        b.detach_raw_tracepoint(tp)
+    for fn in list(getattr(b, 'kfunc_entry_fds', {})):
+        b.detach_kfunc(fn)
+    for fn in list(getattr(b, 'kfunc_exit_fds', {})):
+        b.detach_kretfunc(fn)
+    for fn in list(getattr(b, 'lsm_fds', {})):
+        b.detach_lsm(fn)
+
+
 def tracepoint_fields(category, event):
     """`type name` for each field of a tracepoint's format file, BCC's `args->` members."""
     try:

@@ -221,14 +221,16 @@ int on_open(struct pt_regs *ctx, int dfd, const char __user *filename) {
   );
 
   it(
-    "the issue's strncmp: a C library function, at line 5",
+    'a C library function (strlen), at line 5',
     async () => {
+      // The issue's strncmp(name, "cat", 3) compiles with clang 19 (trixie): it inlines a
+      // comparison of a constant length. strlen of a runtime buffer it cannot inline.
       const source = `#include <linux/sched.h>
-int only_cat(void *ctx) {
+int long_names(void *ctx) {
     char name[TASK_COMM_LEN] = {};
     bpf_get_current_comm(&name, sizeof(name));
-    if (strncmp(name, "cat", 3) == 0) {
-        bpf_trace_printk("cat opened a file\\n");
+    if (strlen(name) > 8) {
+        bpf_trace_printk("a long name\\n");
     }
     return 0;
 }
@@ -239,7 +241,7 @@ int only_cat(void *ctx) {
       expect(error?.kind).toMatch(/verifier|compile/);
       const line = error?.verifier?.line ?? error?.diagnostics[0]?.line;
       expect(line).toBe(5);
-      expect(JSON.stringify(error)).toContain('`strncmp` (line 5) is a C library function');
+      expect(JSON.stringify(error)).toContain('`strlen` (line 5) is a C library function');
     },
     SLOW,
   );
