@@ -4,21 +4,13 @@
  * plain-words hint for each kind a rule knows. Logs as BCC 0.26 (clang 14) and clang 19 print.
  */
 import { describe, expect, it } from 'vitest';
+import { STACK_SOURCE } from '../../test/fixtures/issue10-examples.js';
 import { COMPILE_HINTS, compileHint, explainDiagnostics, functionLine } from './compile-hints.js';
 import { BCC_MAIN_FILE, parseClangDiagnostics } from './diagnostics.js';
 
 function diagnose(log: string, source: string) {
   return explainDiagnostics(parseClangDiagnostics(log, BCC_MAIN_FILE, source), source);
 }
-
-const STACK_SOURCE = `#include <uapi/linux/ptrace.h>
-int trace_open(struct pt_regs *ctx, int dfd, const char __user *filename) {
-    char path[1024];
-    bpf_probe_read_user_str(path, sizeof(path), filename);
-    bpf_trace_printk("open %s\\n", path);
-    return 0;
-}
-`;
 
 describe('LLVM back-end errors (issue 10, A)', () => {
   it.each([

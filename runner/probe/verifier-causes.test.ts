@@ -4,25 +4,12 @@
  * rules and the messages they cover, counted so the generic text stays the exception.
  */
 import { describe, expect, it } from 'vitest';
+import { LITERAL_SOURCE } from '../../test/fixtures/issue10-examples.js';
 import { explainVerifierLog, FALLBACK_EXPLANATION, VERIFIER_CAUSES } from './verifier.js';
 
 const STATS =
   'processed 26 insns (limit 1000000) max_states_per_insn 0 total_states 1 peak_states 1 mark_read 1';
 
-// Issue 10, kind C: BCC does not load .rodata, so the literal's address is `r1 = 0x0`.
-const LITERAL_SOURCE = `#include <uapi/linux/ptrace.h>
-int on_open(struct pt_regs *ctx, int dfd, const char __user *filename) {
-    char buf[32] = {};
-    const char *wanted = "/etc/passwd";
-    int len = bpf_probe_read_user_str(buf, sizeof(buf), filename);
-    for (int i = 0; i < len && i < sizeof(buf); i++) {
-        if (buf[i] != wanted[i])
-            return 0;
-    }
-    bpf_trace_printk("passwd opened\\n");
-    return 0;
-}
-`;
 const LITERAL_LOG = `bpf: Failed to load program: Permission denied
 0: R1=ctx(off=0,imm=0) R10=fp0
 ; int dfd = (int)ctx->di; const char __user *filename = (const char *)ctx->si;

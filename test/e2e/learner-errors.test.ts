@@ -8,6 +8,7 @@ import { relatedFunctions } from '../../runner/probe/nothing-fired.js';
 import { execInSandbox } from '../../runner/sandbox/exec.js';
 import { QemuSandboxDriver } from '../../runner/sandbox/qemu.js';
 import type { Sandbox } from '../../runner/sandbox/sandbox.js';
+import { LITERAL_SOURCE, STACK_SOURCE } from '../fixtures/issue10-examples.js';
 import { runProbe } from './helpers.js';
 
 // Compiles under software emulation on a busy machine can take minutes: the test allows them
@@ -47,14 +48,7 @@ describe('A: a compiler fatal error is the learner’s error', () => {
   it(
     "the issue's 1024-byte buffer: stack limit at the function's line, why/fix, worker lives",
     async () => {
-      const source = `#include <uapi/linux/ptrace.h>
-int trace_open(struct pt_regs *ctx, int dfd, const char __user *filename) {
-    char path[1024];
-    bpf_probe_read_user_str(path, sizeof(path), filename);
-    bpf_trace_printk("open %s\\n", path);
-    return 0;
-}
-`;
+      const source = STACK_SOURCE;
       const outcome = await run(source, 'kprobe:do_sys_openat2', 'cat /etc/hostname');
       expect(outcome.error?.kind).toBe('compile');
       const [d] = outcome.error?.diagnostics ?? [];
@@ -196,19 +190,7 @@ describe('C and D: verifier rejections with the right cause and a line', () => {
   it(
     "the issue's string literal pointer: the real cause and `char wanted[]`",
     async () => {
-      const source = `#include <uapi/linux/ptrace.h>
-int on_open(struct pt_regs *ctx, int dfd, const char __user *filename) {
-    char buf[32] = {};
-    const char *wanted = "/etc/passwd";
-    int len = bpf_probe_read_user_str(buf, sizeof(buf), filename);
-    for (int i = 0; i < len && i < sizeof(buf); i++) {
-        if (buf[i] != wanted[i])
-            return 0;
-    }
-    bpf_trace_printk("passwd opened\\n");
-    return 0;
-}
-`;
+      const source = LITERAL_SOURCE;
       const outcome = await run(source, 'kprobe:do_sys_openat2');
       expect(outcome.error?.kind).toBe('verifier');
       const v = outcome.error?.verifier;
