@@ -64,11 +64,7 @@ export async function serveCommand(args: string[]): Promise<number> {
   }
   const driver = sandboxDriver(values.sandbox);
   driver.preflight?.();
-  // The local driver's sandboxes share this kernel and its one trace_pipe: a warm sandbox's
-  // warm-up probe would take the learner's trace lines while it runs (the Vagrant VM's first
-  // Run got none), so with it no sandbox is started ahead of need.
-  const warm = values.sandbox === 'local' ? 0 : config.warmSandboxes;
-  const pool = new SandboxPool(driver, warm);
+  const pool = new SandboxPool(driver, config.warmSandboxes);
   pool.fill();
   const lab = await startLabServer(config, pool, {
     authoring: values.authoring,

@@ -85,6 +85,7 @@ export function localSandboxProblems(): string[] {
 
 export class LocalSandboxDriver implements SandboxDriver {
   readonly name = 'local';
+  readonly sharesKernel = true;
   /** Set once the machine passed: the checks spawn Python twice, too slow for every start. */
   private canRun = false;
 

@@ -20,12 +20,15 @@ interface WarmEntry {
 export class SandboxPool {
   private readonly warm: WarmEntry[] = [];
   private closed = false;
+  /** How many sandboxes to keep booted ahead of need: none for a driver sharing one kernel. */
+  private readonly size: number;
 
   constructor(
     private readonly driver: SandboxDriver,
-    /** How many sandboxes to keep booted ahead of need. */
-    private readonly size = 1,
-  ) {}
+    size = 1,
+  ) {
+    this.size = driver.sharesKernel ? 0 : size;
+  }
 
   /** Starts booting sandboxes until `size` are warm or on their way. */
   fill(): void {

@@ -39,6 +39,11 @@ export interface SandboxStartOptions {
 
 export interface SandboxDriver {
   readonly name: string;
+  /**
+   * Its sandboxes share one kernel (the local driver): they share its one trace_pipe too, so a
+   * sandbox warming up ahead of need would take the trace lines of a learner's attached probe.
+   */
+  readonly sharesKernel?: boolean;
   start(options?: SandboxStartOptions): Promise<Sandbox>;
   /**
    * Throws a SandboxError, saying why, when no sandbox of this driver can start on this machine:
