@@ -74,6 +74,14 @@ export const LIMITS: typeof limits = Object.freeze(
 
 export type LimitName = keyof typeof LIMITS;
 
+/**
+ * Trace lines of the lab's own processes (tagged [lab]: a probe on write() sees the lab forwarding
+ * its output) do not use up the learner's maxTraceLines, or such a probe would end within
+ * minutes with nothing of the learner's shown. They are not free either: the guest is not
+ * trusted to tag them honestly, so they get a budget of their own, this many times the learner's.
+ */
+export const LAB_LINE_ALLOWANCE = 4;
+
 /** "Trace output per run limit reached: 20000 lines (maxTraceLines)." */
 export function limitMessage(name: LimitName, value: number = LIMITS[name].value): string {
   const limit: Limit = LIMITS[name];

@@ -216,7 +216,8 @@ class Worker:
                                    f'ebpf-lab-bcc-{uuid.uuid4().hex[:12]}.stderr')
         self.proc = subprocess.Popen(
             [sys.executable, '-u', os.path.join(HERE, 'bcc_worker.py'),
-             '--comm', PROTOCOL['labTasks']['worker'], '--stderr-file', stderr_file],
+             '--comm', PROTOCOL['labTasks']['worker'], '--stderr-file', stderr_file,
+             '--lab-tasks', ','.join(PROTOCOL['labTasks'].values())],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,

@@ -35,6 +35,12 @@ TRACING = '/sys/kernel/debug/tracing'
 AUTO_ATTACH_PREFIXES = ('kprobe__', 'kretprobe__', 'tracepoint__', 'raw_tracepoint__',
                         'kfunc__', 'kretfunc__', 'lsm__')
 TRACE_BATCH_LINES = 1024
+# A pause after each batch sent. Every batch the lab forwards is a write() of its own (the
+# worker's, then the agent's), so a probe printing on write() (or read, or any syscall the lab
+# makes) sees it: read again at once, those lines fed each other as fast as the CPU went, and the
+# learner's run ended at the line limit within seconds. With the pause, the lab's own lines are
+# a few per pause, and a real flood goes out in fewer, bigger batches.
+TRACE_COALESCE_S = 0.05
 TRACE_PIPE_RETRY_S = 1.0
 PROGRAM_CACHE_SIZE = 8
 
@@ -326,6 +332,16 @@ def verifier_words(b, name, prog_type):
 
 
 UNKNOWN_TASK = re.compile(r'^(\s*)<\.\.\.>-(\d+)')
+TRACE_TASK = re.compile(r'^\s*(.+)-\d+\s+\[\d+\]')
+# The names the lab's own processes go by (the agent passes them): their lines are tagged [lab]
+# on the host, and do not use up the learner's trace line limit.
+LAB_TASKS = (frozenset(sys.argv[sys.argv.index('--lab-tasks') + 1].split(','))
+             if '--lab-tasks' in sys.argv else frozenset())
+
+
+def is_lab_line(line):
+    match = TRACE_TASK.match(line)
+    return match is not None and match.group(1) in LAB_TASKS
 
 
 def name_unknown_task(line):
@@ -495,8 +511,10 @@ class TraceReader(threading.Thread):
                         dropped += 1
                         continue
                     window_count += 1
-                    lines.append(name_unknown_task(raw[:max_bytes].decode('utf-8', errors='replace')))
-                    self.total += 1
+                    line = name_unknown_task(raw[:max_bytes].decode('utf-8', errors='replace'))
+                    lines.append(line)
+                    if not is_lab_line(line):
+                        self.total += 1
                     if self.total >= self.limits['maxTraceLines']:
                         break
                 for i in range(0, len(lines), TRACE_BATCH_LINES):
@@ -510,6 +528,8 @@ class TraceReader(threading.Thread):
                                      f'Trace output per run limit reached: '
                                      f'{self.limits["maxTraceLines"]} lines (maxTraceLines). '
                                      'The probe was detached.'))
+                    return
+                if lines and self.stopping.wait(TRACE_COALESCE_S):
                     return
         finally:
             os.close(fd)

@@ -9,7 +9,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { type AgentConnection, AgentConnectionClosed } from '../agent-connection.js';
-import { checkSourceSize, limitMessage, runLimits } from '../limits.js';
+import { checkSourceSize, LAB_LINE_ALLOWANCE, limitMessage, runLimits } from '../limits.js';
 import { isLabTask } from '../protocol/lab-tasks.js';
 import type {
   AgentMessage,
@@ -94,6 +94,8 @@ export class ProbeRun {
   private readonly listeners = new Set<(event: ProbeRunEvent) => void>();
   private readonly limits: RunLimits;
   private traceLines = 0;
+  /** Lines of the lab's own processes: a budget of their own (LAB_LINE_ALLOWANCE). */
+  private labTraceLines = 0;
   private events = 0;
   private firstError: ProbeError | undefined;
   private finished = false;
@@ -247,26 +249,26 @@ export class ProbeRun {
 
   private receiveTrace(lines: string[], dropped: number): void {
     if (dropped > 0) this.emit({ type: 'dropped', count: dropped });
+    const labLineLimit = this.limits.maxTraceLines * LAB_LINE_ALLOWANCE;
     for (const raw of lines) {
       if (this.finished) return;
-      if (this.traceLines >= this.limits.maxTraceLines) {
-        // The agent should have stopped already; do not trust it to.
+      const parsed = parseTraceLine(raw);
+      const lab = parsed !== undefined && isLabTask(parsed.task);
+      // The agent should have stopped already; do not trust it to.
+      if (lab ? this.labTraceLines >= labLineLimit : this.traceLines >= this.limits.maxTraceLines) {
         this.fail({
           kind: 'limit',
-          message: limitMessage('maxTraceLines', this.limits.maxTraceLines),
+          message: lab
+            ? `Trace output of the lab's own processes reached ${labLineLimit} lines (${LAB_LINE_ALLOWANCE} × maxTraceLines).`
+            : limitMessage('maxTraceLines', this.limits.maxTraceLines),
           log: '',
         });
         void this.stop();
         return;
       }
-      this.traceLines++;
-      const parsed = parseTraceLine(raw);
-      this.emit({
-        type: 'trace',
-        raw,
-        parsed,
-        lab: parsed !== undefined && isLabTask(parsed.task),
-      });
+      if (lab) this.labTraceLines++;
+      else this.traceLines++;
+      this.emit({ type: 'trace', raw, parsed, lab });
     }
   }
 

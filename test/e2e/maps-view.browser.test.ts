@@ -7,13 +7,14 @@
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type Browser, chromium, type Locator, type Page } from 'playwright-core';
+import { type Browser, chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resolveConfig } from '../../app/server/config.js';
 import { type LabServer, startLabServer } from '../../app/server/server.js';
 import { PACKAGE_ROOT } from '../../runner/paths.js';
 import { SandboxPool } from '../../runner/sandbox/pool.js';
 import { QemuSandboxDriver } from '../../runner/sandbox/qemu.js';
+import { LabPage } from './lab-page.js';
 
 const SCREENSHOTS = join(PACKAGE_ROOT, 'test-results', 'screenshots');
 const CHROMIUM_FLAGS = [
@@ -49,7 +50,7 @@ TRACEPOINT_PROBE(syscalls, sys_enter_write) {
 let lab: LabServer;
 let pool: SandboxPool;
 let browser: Browser;
-let page: Page;
+let lab_: LabPage;
 let dataDir: string;
 
 beforeAll(async () => {
@@ -58,7 +59,10 @@ beforeAll(async () => {
   pool = new SandboxPool(new QemuSandboxDriver(), 0);
   lab = await startLabServer(resolveConfig({ port: 0, dataDir, warmSandboxes: 0 }), pool);
   browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_FLAGS });
-  page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+  lab_ = new LabPage(
+    await browser.newPage({ viewport: { width: 1400, height: 1000 } }),
+    SCREENSHOTS,
+  );
 });
 
 afterAll(async () => {
@@ -68,19 +72,18 @@ afterAll(async () => {
   rmSync(dataDir, { recursive: true, force: true });
 });
 
-const region = (name: string) => page.getByRole('region', { name, exact: true });
-const status = () => page.getByRole('status').first();
-const shot = (name: string) => page.screenshot({ path: join(SCREENSHOTS, `${name}.png`) });
-
-async function textOf(locator: Locator): Promise<string> {
-  // biome-ignore lint/performance/useDomNodeTextContent: the rendered text is what a learner reads.
-  return (await locator.innerText()).replace(/\u00a0/g, ' ');
-}
+const page = () => lab_.page;
+const region = (name: string) => lab_.region(name);
+const status = () => lab_.status();
+const shot = (name: string) => lab_.shot(name);
+const textOf = (locator: Parameters<LabPage['textOf']>[0]) => lab_.textOf(locator);
+/** The whole Trace output buffer: the screen holds only its last rows, and lab lines scroll. */
+const traceText = () => lab_.terminalText('Trace output');
 
 async function typeInShell(command: string): Promise<void> {
   await region('Sandbox shell').locator('.xterm').click();
-  await page.keyboard.type(command);
-  await page.keyboard.press('Enter');
+  await page().keyboard.type(command);
+  await page().keyboard.press('Enter');
 }
 
 /** The count on the row of `comm` in the Maps view's table of `opens`, or 0. */
@@ -98,19 +101,19 @@ describe('lesson 10 in a browser: the Maps view and the lab lines', () => {
   it('shows the counts of the running probe and updates them as the learner works', {
     timeout: 600_000,
   }, async () => {
-    await page.goto(`${lab.url}/`);
+    await page().goto(`${lab.url}/`);
     // The learner's saved draft of the lesson's C file (the editor keeps drafts this way).
-    await page.evaluate(
+    await page().evaluate(
       ([key, text]) => localStorage.setItem(key as string, text as string),
       [`ebpf-lab:lesson:${LESSON}:count_opens.c`, SOURCE],
     );
-    await page.goto(`${lab.url}/lessons/${LESSON}`);
+    await page().goto(`${lab.url}/lessons/${LESSON}`);
     // The draft, not the starter (whose TODO line this replaces), is in the editor.
     await expect.poll(() => textOf(region('Editor'))).toContain('opens.increment(key);');
     await expect.poll(() => textOf(status()), { timeout: 180_000 }).toMatch(/ready/i);
     await expect.poll(() => textOf(region('Maps'))).toContain('Run a probe to see its maps');
 
-    await page.getByRole('button', { name: 'Run', exact: true }).click();
+    await page().getByRole('button', { name: 'Run', exact: true }).click();
     await expect
       .poll(() => textOf(status()), { timeout: 240_000 })
       .toMatch(/attached to kprobe __x64_sys_openat/i);
@@ -130,30 +133,35 @@ describe('lesson 10 in a browser: the Maps view and the lab lines', () => {
 
   it("tags the lab's own lines in Trace output, and the toggle hides and shows them", async () => {
     const trace = region('Trace output');
-    await expect.poll(() => textOf(trace), { timeout: 30_000 }).toMatch(/write by bash/);
-    await expect
-      .poll(() => textOf(trace), { timeout: 30_000 })
-      .toMatch(/\[lab\] ebpf-lab-(agent|bcc)-\d+/);
+    await expect.poll(traceText, { timeout: 30_000 }).toMatch(/write by bash/);
+    await expect.poll(traceText, { timeout: 30_000 }).toMatch(/\[lab\] ebpf-lab-(agent|bcc)-\d+/);
     await shot('maps-3-lab-lines-shown');
 
     const toggle = trace.getByRole('button', { name: 'Hide lab lines' });
     expect(await toggle.getAttribute('aria-pressed')).toBe('false');
     await toggle.click();
     expect(await toggle.getAttribute('aria-pressed')).toBe('true');
-    await expect.poll(() => textOf(trace)).not.toContain('[lab]');
-    expect(await textOf(trace)).toMatch(/write by bash/);
+    await expect.poll(traceText).not.toContain('[lab]');
+    expect(await traceText()).toMatch(/write by bash/);
+    const before = (await traceText()).match(/write by bash/g)?.length ?? 0;
     await typeInShell('echo still-mine');
-    await expect.poll(() => textOf(trace), { timeout: 30_000 }).toMatch(/write by bash/);
-    await page.waitForTimeout(2000);
-    expect(await textOf(trace)).not.toContain('[lab]');
+    await expect
+      .poll(async () => (await traceText()).match(/write by bash/g)?.length ?? 0, {
+        timeout: 30_000,
+      })
+      .toBeGreaterThan(before);
+    await page().waitForTimeout(2000);
+    expect(await traceText()).not.toContain('[lab]');
     await shot('maps-4-lab-lines-hidden');
 
     await toggle.click();
-    await expect.poll(() => textOf(trace)).toContain('[lab]');
+    await expect.poll(traceText).toContain('[lab]');
+    // Still attached: the lab's own lines did not use up the run's trace line limit.
+    expect(await textOf(status())).toMatch(/attached/i);
   });
 
   it('keeps the maps as the run left them after Stop', async () => {
-    await page.getByRole('button', { name: 'Stop', exact: true }).click();
+    await page().getByRole('button', { name: 'Stop', exact: true }).click();
     await expect.poll(() => textOf(status()), { timeout: 30_000 }).toMatch(/stopped/i);
     await expect.poll(() => textOf(region('Maps'))).toContain('as the run left them');
     expect(await countOf('cat')).toBeGreaterThan(0);
