@@ -11,7 +11,10 @@ export const LabConfig = z.strictObject({
   port: z.number().int().min(0).max(65535).describe('TCP port; 0 picks a free one.'),
   lessonsDir: z.string().min(1).describe('The curriculum: one folder per lesson.'),
   clientDir: z.string().min(1).describe('The built browser client.'),
-  dataDir: z.string().min(1).describe("Where learners' progress is kept."),
+  dataDir: z
+    .string()
+    .min(1)
+    .describe("Where the lab keeps its database (lab.db): learners' progress, classes, runs."),
   idleTimeoutMs: z
     .number()
     .int()
