@@ -64,6 +64,7 @@ const ENV: Record<string, keyof LabConfig> = {
   EBPF_LAB_HOST: 'host',
   EBPF_LAB_PORT: 'port',
   EBPF_LAB_LESSONS: 'lessonsDir',
+  EBPF_LAB_DATA: 'dataDir',
   EBPF_LAB_IDLE_TIMEOUT_MS: 'idleTimeoutMs',
   EBPF_LAB_MAX_SESSIONS: 'maxSessions',
   EBPF_LAB_SESSIONS_PER_ADDRESS: 'sessionsPerAddress',
