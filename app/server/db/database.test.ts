@@ -167,6 +167,10 @@ describe('the lab database', () => {
       db.transaction(() => db.run('INSERT INTO notes (text) VALUES (?)', 'inner, kept'));
     });
     expect(db.all('SELECT text FROM notes').map((r) => r.text)).toEqual(['outer', 'inner, kept']);
+    expect(() =>
+      db.transaction(async () => db.run('INSERT INTO notes (text) VALUES (?)', 'async')),
+    ).toThrow(/cannot be async/);
+    expect(db.value('SELECT count(*) FROM notes')).toBe(2);
   });
 
   it('returns plain rows (no libsql metadata) and undefined for no row', () => {

@@ -123,6 +123,7 @@ export class LabDatabase {
       this.db.exec(`SAVEPOINT ${name}`);
       try {
         const result = fn();
+        if (result instanceof Promise) throw new TypeError('a transaction cannot be async');
         this.db.exec(`RELEASE ${name}`);
         return result;
       } catch (error) {
@@ -136,6 +137,8 @@ export class LabDatabase {
     this.db.exec('BEGIN IMMEDIATE');
     try {
       const result = fn();
+      // An async function would commit before its awaits ran, outside the transaction.
+      if (result instanceof Promise) throw new TypeError('a transaction cannot be async');
       this.db.exec('COMMIT');
       return result;
     } catch (error) {
