@@ -11,7 +11,10 @@ export const LabConfig = z.strictObject({
   port: z.number().int().min(0).max(65535).describe('TCP port; 0 picks a free one.'),
   lessonsDir: z.string().min(1).describe('The curriculum: one folder per lesson.'),
   clientDir: z.string().min(1).describe('The built browser client.'),
-  dataDir: z.string().min(1).describe("Where learners' progress is kept."),
+  dataDir: z
+    .string()
+    .min(1)
+    .describe("Where the lab keeps its database (lab.db): learners' progress, classes, runs."),
   idleTimeoutMs: z
     .number()
     .int()
@@ -61,6 +64,7 @@ const ENV: Record<string, keyof LabConfig> = {
   EBPF_LAB_HOST: 'host',
   EBPF_LAB_PORT: 'port',
   EBPF_LAB_LESSONS: 'lessonsDir',
+  EBPF_LAB_DATA: 'dataDir',
   EBPF_LAB_IDLE_TIMEOUT_MS: 'idleTimeoutMs',
   EBPF_LAB_MAX_SESSIONS: 'maxSessions',
   EBPF_LAB_SESSIONS_PER_ADDRESS: 'sessionsPerAddress',

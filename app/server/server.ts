@@ -17,8 +17,9 @@ import type { Course, Glossary, Healthz, Lesson as LessonReply } from '../shared
 import { AllowedHosts } from './allowed-hosts.js';
 import { type LabConfig, sessionsPerAddress } from './config.js';
 import { serveConnection } from './connection.js';
+import { databaseFile, LabDatabase } from './db/database.js';
 import { DEFAULT_GLOSSARY, LessonCatalog, type RenderedLesson } from './lesson-catalog.js';
-import { LessonState, openProgressStore } from './progress.js';
+import { LessonState, openProgressStore, type ProgressStore } from './progress.js';
 import type { ReclaimPolicy } from './sandbox-slots.js';
 import { hostAndOriginCheck, securityHeaders, upgradeRefusal } from './security.js';
 import type { SandboxSource } from './session.js';
@@ -64,7 +65,18 @@ export async function startLabServer(
     config.lessonsDir,
     options.glossaryFile ?? DEFAULT_GLOSSARY(PACKAGE_ROOT),
   );
-  const progress = await openProgressStore(join(config.dataDir, 'progress.json'));
+  // The lab's database (README: Data); progress.json from before it is imported once.
+  const db = LabDatabase.open(databaseFile(config.dataDir));
+  let progress: ProgressStore;
+  try {
+    progress = await openProgressStore(db, {
+      importFrom: join(config.dataDir, 'progress.json'),
+      log: options.log,
+    });
+  } catch (error) {
+    db.close();
+    throw error;
+  }
   const registry = new SessionRegistry(
     sandboxes,
     {
@@ -238,10 +250,15 @@ export async function startLabServer(
     });
   });
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(config.port, config.host, () => resolve());
-  });
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(config.port, config.host, () => resolve());
+    });
+  } catch (error) {
+    db.close();
+    throw error;
+  }
   const { port } = server.address() as AddressInfo;
   const shownHost = config.host.includes(':') ? `[${config.host}]` : config.host;
   return {
@@ -252,6 +269,7 @@ export async function startLabServer(
       for (const client of wss.clients) client.terminate();
       await registry.closeAll();
       await progress.close();
+      db.close();
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };

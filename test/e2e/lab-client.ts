@@ -4,6 +4,8 @@
  * test drives a local lab with it, the Vagrant VM test the lab in the VM.
  */
 import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { WebSocket } from 'ws';
 import type { ServerMessage } from '../../app/shared/protocol.js';
@@ -114,19 +116,28 @@ export async function waitForHealthz(
   }
 }
 
-/** `ebpf-lab serve` in a process of its own, so its event loop and memory are its own. */
+/**
+ * `ebpf-lab serve` in a process of its own, so its event loop and memory are its own. Its data
+ * directory (lab.db) is a fresh one, removed on stop: never the user's.
+ */
 export async function startServeProcess(
   lessonsDir: string,
 ): Promise<{ url: string; pid: number; stop(): Promise<void> }> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'ebpf-lab-serve-data-'));
   const server = spawn(
     process.execPath,
     [join(PACKAGE_ROOT, 'bin', 'ebpf-lab.js'), 'serve', '--port', '0', '--lessons', lessonsDir],
-    { env: { ...process.env, EBPF_LAB_WARM_SANDBOXES: '0' }, stdio: ['ignore', 'pipe', 'inherit'] },
+    {
+      env: { ...process.env, EBPF_LAB_WARM_SANDBOXES: '0', EBPF_LAB_DATA: dataDir },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
   );
   const stop = async () => {
-    if (server.exitCode !== null) return;
-    server.kill('SIGTERM');
-    await new Promise((resolve) => server.once('exit', resolve));
+    if (server.exitCode === null) {
+      server.kill('SIGTERM');
+      await new Promise((resolve) => server.once('exit', resolve));
+    }
+    rmSync(dataDir, { recursive: true, force: true });
   };
   try {
     const url = await new Promise<string>((resolve, reject) => {
