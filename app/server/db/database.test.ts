@@ -62,7 +62,11 @@ describe('the lab database', () => {
       'classes',
       'events',
       'hand_raises',
+      'instructor_secret',
+      'instructor_sessions',
+      'lab_address',
       'learners',
+      'lesson_time',
       'members',
       'progress',
     ]);

@@ -111,4 +111,44 @@ export const MIGRATIONS: readonly Migration[] = Object.freeze([
       CREATE UNIQUE INDEX hand_raises_up ON hand_raises (learner_id) WHERE lowered_at IS NULL;
     `,
   },
+  {
+    version: 2,
+    name: 'instructor secret and sessions, time spent on lessons, the lab address',
+    sql: `
+      -- The secret in the instructor link (/teach#<token>), as SHA-256 (hex): one row, replaced
+      -- by each new link (serve makes one at every start; so does ebpf-lab instructor-link).
+      CREATE TABLE instructor_secret (
+        id INTEGER PRIMARY KEY CHECK (id = 1),
+        token_hash TEXT NOT NULL CHECK (length(token_hash) = 64),
+        created_at INTEGER NOT NULL
+      ) STRICT;
+
+      -- Browsers signed in as the instructor: SHA-256 (hex) of their session cookie's value, so
+      -- a copy of the database does not sign anyone in. They outlive a restart of the lab.
+      CREATE TABLE instructor_sessions (
+        id_hash TEXT PRIMARY KEY CHECK (length(id_hash) = 64),
+        created_at INTEGER NOT NULL,
+        expires_at INTEGER NOT NULL
+      ) STRICT, WITHOUT ROWID;
+
+      -- Time a learner spent on a lesson (the export's "time spent"): the gaps between their
+      -- actions on it, each gap counted only when short enough to be work, not time away (the
+      -- stuck rule's ACTIVE_GAP_MS). Added to by the server every few seconds.
+      CREATE TABLE lesson_time (
+        learner_id TEXT NOT NULL REFERENCES learners (id) ON DELETE CASCADE,
+        lesson_id TEXT NOT NULL,
+        active_ms INTEGER NOT NULL CHECK (active_ms >= 0),
+        last_active_at INTEGER NOT NULL,
+        PRIMARY KEY (learner_id, lesson_id)
+      ) STRICT, WITHOUT ROWID;
+
+      -- Where the lab was last served (the address an instructor opens), so that
+      -- ebpf-lab instructor-link, run beside the server, prints a link that works.
+      CREATE TABLE lab_address (
+        id INTEGER PRIMARY KEY CHECK (id = 1),
+        url TEXT NOT NULL,
+        at INTEGER NOT NULL
+      ) STRICT;
+    `,
+  },
 ]);
