@@ -24,6 +24,11 @@ export interface ProgressStore {
   stateOf(learner: string, lesson: string): LessonState;
   /** Moves a lesson forward (new → started → done), never backwards; resolves once durable. */
   advance(learner: string, lesson: string, state: LessonState): Promise<void>;
+  /**
+   * The same, synchronous, so that it can join the caller's transaction (a check's record and
+   * the lesson it completes commit together); durable when that commits.
+   */
+  advanceNow(learner: string, lesson: string, state: LessonState): void;
   /** The store is not used afterwards (the database is its owner's to close). */
   close(): Promise<void>;
 }
@@ -76,6 +81,10 @@ class DatabaseProgressStore implements ProgressStore {
   }
 
   async advance(learner: string, lesson: string, state: LessonState): Promise<void> {
+    this.advanceNow(learner, lesson, state);
+  }
+
+  advanceNow(learner: string, lesson: string, state: LessonState): void {
     // Reading first spares a write (and its fsync) for the common case, a lesson opened again.
     if (RANK[state] <= RANK[this.stateOf(learner, lesson)]) return;
     const now = this.now();

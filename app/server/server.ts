@@ -92,7 +92,13 @@ export async function startLabServer(
     },
     {
       lesson: (id) => catalog.get(id)?.lesson,
-      lessonPassed: (learner, lessonId) => progress.advance(learner, lessonId, 'done'),
+      checkFinished: async (learner, lessonId, summary) => {
+        if (summary.passed) await progress.advance(learner, lessonId, 'done');
+      },
+      runFinished: () => {},
+      active: () => {},
+      setHand: async () => ({ refused: 'Raise hand is for classes: join one first.' }),
+      changed: () => {},
     },
   );
   if (options.authoring) {

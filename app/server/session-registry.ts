@@ -80,6 +80,11 @@ export class SessionRegistry {
     return session;
   }
 
+  /** The learner's session if they have one (never creates one). */
+  find(learnerId: string): LearnerSession | undefined {
+    return this.sessions.get(learnerId)?.session;
+  }
+
   /** The host processes of the sandboxes learners hold now (not the warm ones). */
   sandboxPids(): number[] {
     return [...this.sessions.values()].flatMap(({ session }) =>

@@ -8,8 +8,15 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { AgentConnection } from '../../runner/agent-connection.js';
 import type { AgentMessage, HostMessage } from '../../runner/protocol/messages.js';
 import type { Sandbox, SandboxExit } from '../../runner/sandbox/sandbox.js';
-import type { ServerMessage } from '../shared/protocol.js';
-import { LearnerSession, type SandboxSource, type SessionClient } from './session.js';
+import type { Lesson } from '../lessons/schema.js';
+import type { ClientMessage, ServerMessage } from '../shared/protocol.js';
+import {
+  type HandState,
+  LearnerSession,
+  type SandboxSource,
+  type SessionClient,
+  type SessionHooks,
+} from './session.js';
 
 class FakeSandbox implements Sandbox {
   readonly mode = 'tcg' as const;
@@ -377,5 +384,143 @@ describe('LearnerSession', () => {
     await settle();
     expect(otherLesson.messages.some((m) => m.type === 'maps')).toBe(false);
     expect(sameLesson.messages.some((m) => m.type === 'maps')).toBe(true);
+  });
+
+  describe('tells the lab what the learner does (the session hooks)', () => {
+    const LESSON = {
+      id: '02-verifier',
+      meta: { title: 'Verifier', checks: [], attach: [] },
+      files: [],
+    };
+    function recordingHooks(hand: HandState = { raised: true }) {
+      const calls: unknown[][] = [];
+      const hooks: SessionHooks = {
+        lesson: (id) => (id === LESSON.id ? (LESSON as unknown as Lesson) : undefined),
+        checkFinished: async (...args) => void calls.push(['check', ...args]),
+        runFinished: (...args) => void calls.push(['run', ...args]),
+        active: (...args) => void calls.push(['active', ...args]),
+        setHand: async (...args) => {
+          calls.push(['hand', ...args]);
+          return hand;
+        },
+        changed: () => {},
+      };
+      return { hooks, calls };
+    }
+    const run = (lessonId?: string): ClientMessage => ({
+      type: 'run',
+      source: 'int p(void *ctx) { return 0; }',
+      attach: [{ kind: 'kprobe', target: 'clone' }],
+      lessonId,
+    });
+
+    it("each run's first outcome, in its lesson; not a run of no lesson", async () => {
+      const { hooks, calls } = recordingHooks();
+      session = new LearnerSession('learner-3', source, OPTIONS, () => {}, hooks);
+      const tab = fakeClient();
+      session.attach(tab.client);
+      await settle();
+      const sandbox = source.started[0] as FakeSandbox;
+      const idOf = (n: number) =>
+        (sandbox.sent.filter((m) => m.type === 'run')[n] as { id: string }).id;
+
+      await session.handle(run(LESSON.id), tab.client);
+      await settle();
+      sandbox.emit({
+        type: 'run-error',
+        id: idOf(0),
+        kind: 'verifier',
+        message: 'The verifier rejected the program.',
+        log: 'R1 invalid mem access',
+      });
+      sandbox.emit({ type: 'run-stopped', id: idOf(0), reason: 'error' });
+      await settle();
+      await session.handle(run(LESSON.id), tab.client);
+      await settle();
+      const probes = [{ kind: 'kprobe', event: '__x64_sys_clone', fn: 'p' }] as const;
+      sandbox.emit({ type: 'run-attached', id: idOf(1), probes: [...probes], compilerLog: '' });
+      await settle();
+      expect(session.live).toMatchObject({ tabs: 1, lessonId: LESSON.id, attached: true });
+      await session.handle(run(), tab.client);
+      await settle();
+      sandbox.emit({ type: 'run-stopped', id: idOf(1), reason: 'requested' });
+      await settle();
+      sandbox.emit({ type: 'run-error', id: idOf(2), kind: 'compile', message: 'no', log: '' });
+      await settle();
+
+      const runs = calls.filter((c) => c[0] === 'run');
+      expect(runs).toEqual([
+        [
+          'run',
+          'learner-3',
+          LESSON.id,
+          'verifier',
+          expect.stringMatching(/^The verifier rejected/),
+        ],
+        ['run', 'learner-3', LESSON.id, 'attached', undefined],
+      ]);
+      expect(calls).toContainEqual(['active', 'learner-3', LESSON.id]);
+    });
+
+    it("a check's summary is recorded before the tab hears it is done", async () => {
+      const { hooks, calls } = recordingHooks();
+      session = new LearnerSession('learner-4', source, OPTIONS, () => {}, hooks);
+      const tab = fakeClient();
+      session.attach(tab.client);
+      await settle();
+      await session.handle({ type: 'check', lessonId: LESSON.id, files: {} }, tab.client);
+      await settle();
+      expect(calls.filter((c) => c[0] === 'check')).toEqual([
+        [
+          'check',
+          'learner-4',
+          LESSON.id,
+          { passed: true, checksPassed: 0, checksTotal: 0, firstErrorLine: undefined },
+        ],
+      ]);
+      expect(tab.messages).toContainEqual({
+        type: 'check-done',
+        lessonId: LESSON.id,
+        passed: true,
+      });
+    });
+
+    it('raise hand: every tab shows it up; refused, only the asking tab hears why', async () => {
+      const { hooks } = recordingHooks();
+      session = new LearnerSession('learner-5', source, OPTIONS, () => {}, hooks);
+      const a = fakeClient();
+      const b = fakeClient();
+      session.attach(a.client);
+      session.attach(b.client);
+      await session.handle({ type: 'raise-hand', lessonId: LESSON.id }, a.client);
+      for (const tab of [a, b]) {
+        expect(tab.messages).toContainEqual({ type: 'hand', raised: true, by: 'learner' });
+      }
+
+      const refusing = recordingHooks({ refused: 'not in a class' });
+      session = new LearnerSession('learner-6', source, OPTIONS, () => {}, refusing.hooks);
+      const c = fakeClient();
+      const d = fakeClient();
+      session.attach(c.client);
+      session.attach(d.client);
+      await session.handle({ type: 'raise-hand' }, c.client);
+      expect(c.messages).toContainEqual({ type: 'hand', raised: false, refused: 'not in a class' });
+      expect(d.messages.some((m) => m.type === 'hand')).toBe(false);
+    });
+
+    it('the instructor ending the sandbox stops it and tells the learner', async () => {
+      const tab = fakeClient();
+      session.attach(tab.client);
+      await settle();
+      expect(session.live.sandbox).toBe('running');
+      await session.endSandbox();
+      expect(session.live.sandbox).toBe('none');
+      expect(source.started[0]?.isAlive).toBe(false);
+      expect(tab.messages.at(-1)).toMatchObject({
+        type: 'status',
+        phase: 'stopped',
+        text: expect.stringMatching(/^Your instructor stopped your sandbox/),
+      });
+    });
   });
 });

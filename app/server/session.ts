@@ -23,7 +23,7 @@ import {
   watchRunProgress,
 } from '../../runner/sandbox/liveness.js';
 import type { Sandbox, SandboxStartOptions } from '../../runner/sandbox/sandbox.js';
-import { type RunOutcome, runChecks } from '../checks/run-checks.js';
+import { type RunOutcome as CheckRunOutcome, runChecks } from '../checks/run-checks.js';
 import type { Lesson } from '../lessons/schema.js';
 import type {
   AttachChoice,
@@ -33,6 +33,8 @@ import type {
   ServerMessage,
 } from '../shared/protocol.js';
 import { sourceDigest } from '../shared/source-digest.js';
+import type { CheckSummary } from './classroom/activity-store.js';
+import type { RunOutcome } from './classroom/stuck-rule.js';
 import { LatestOnly } from './latest-only.js';
 import { ShellTypist } from './shell-typist.js';
 
@@ -47,14 +49,52 @@ export interface SandboxSource {
   acquire(options?: SandboxStartOptions): Promise<Sandbox>;
 }
 
-/** What a session needs from the rest of the lab for checks. */
+/** A raised hand's state after the learner asked, or why it could not change. */
+export type HandState = { raised: boolean } | { refused: string };
+
+/**
+ * What a session needs from the rest of the lab (lessons for checks) and tells it: what the
+ * learner's record and the class dashboard show.
+ */
 export interface SessionHooks {
   lesson(id: string): Lesson | undefined;
-  /** Every check of a lesson passed for this learner. */
-  lessonPassed(learnerId: string, lessonId: string): Promise<void>;
+  /**
+   * A lesson's checks finished. Resolves once they are recorded, and the lesson marked done when
+   * every check passed: only then is the learner told.
+   */
+  checkFinished(learnerId: string, lessonId: string, summary: CheckSummary): Promise<void>;
+  /** A Run in a known lesson attached, or failed before it did: once per run. */
+  runFinished(learnerId: string, lessonId: string, outcome: RunOutcome, error?: string): void;
+  /** The learner did something (any message but a resize or an ack), on `lessonId` if known. */
+  active(learnerId: string, lessonId: string | undefined): void;
+  /** Raises or lowers the learner's hand. */
+  setHand(learnerId: string, raised: boolean, lessonId: string | undefined): Promise<HandState>;
+  /** Something the class dashboard shows of this session may have changed. */
+  changed(learnerId: string): void;
 }
 
-const NO_HOOKS: SessionHooks = { lesson: () => undefined, lessonPassed: async () => {} };
+const NO_HOOKS: SessionHooks = {
+  lesson: () => undefined,
+  checkFinished: async () => {},
+  runFinished: () => {},
+  active: () => {},
+  setHand: async () => ({ refused: 'Raise hand is for classes: join one first.' }),
+  changed: () => {},
+};
+
+/** What a session is doing now, for the class dashboard (classroom/activity-state.ts). */
+export interface SessionLive {
+  /** Open tabs; 0 while the session waits for a tab to reconnect. */
+  tabs: number;
+  /** The lesson the learner last acted on or opened. */
+  lessonId: string | undefined;
+  phase: Phase;
+  checking: boolean;
+  /** A probe of theirs is attached. */
+  attached: boolean;
+  idleMs: number;
+  sandbox: 'running' | 'starting' | 'none';
+}
 const HISTORY_LENGTH = 50;
 
 export interface SessionOptions {
@@ -121,8 +161,12 @@ export class LearnerSession {
    * Outcomes of this learner's runs, oldest first, by lesson (`''`: a run sent without one), for
    * `verifier-then-pass` checks: a rejection in one lesson does not count in another.
    */
-  private readonly history = new Map<string, RunOutcome[]>();
+  private readonly history = new Map<string, CheckRunOutcome[]>();
   private runLessonId = '';
+  /** The current run's outcome went to the record (`runFinished`): one per run. */
+  private runRecorded = false;
+  /** The lesson the learner last acted on or opened (a known one). */
+  private currentLesson: string | undefined;
   private readonly runRequests = new LatestOnly<RunRequest>(
     (request, superseded) => this.startRunNow(request, superseded),
     (error) => this.setStatus('error', (error as Error).message),
@@ -193,6 +237,27 @@ export class LearnerSession {
     );
   }
 
+  /** What the learner is doing now, for the class dashboard. */
+  get live(): SessionLive {
+    return {
+      tabs: this.clients.size,
+      lessonId: this.currentLesson,
+      phase: this.status.phase,
+      checking: this.checking,
+      attached: this.attachedRun !== undefined,
+      idleMs: this.idleForMs(),
+      sandbox: this.sandbox?.isAlive ? 'running' : this.starting ? 'starting' : 'none',
+    };
+  }
+
+  /** The instructor stops this learner's sandbox to free its slot; the learner is told. */
+  endSandbox(): Promise<void> {
+    return this.pause(
+      'Your instructor stopped your sandbox to make room for others. It starts again when you Run or type in the shell.',
+      '[sandbox stopped by your instructor]',
+    );
+  }
+
   /** The host process of this learner's sandbox (qemu), while it runs. */
   get sandboxPid(): number | undefined {
     return this.sandbox?.isAlive ? this.sandbox.pid : undefined;
@@ -205,6 +270,7 @@ export class LearnerSession {
     this.touch();
     client.send({ type: 'status', ...this.statusFor(client) });
     if (this.scrollback) client.output('shell', this.scrollback);
+    this.hooks.changed(this.id);
     this.ensureSandbox().catch(() => {}); // the failure is already in the status line
   }
 
@@ -261,6 +327,7 @@ export class LearnerSession {
   detach(client: SessionClient): void {
     this.clients.delete(client);
     this.views.delete(client);
+    this.hooks.changed(this.id);
     if (this.clients.size > 0 || this.disposed) return;
     clearTimeout(this.closeTimer);
     this.closeTimer = setTimeout(() => void this.dispose(), this.options.reconnectGraceMs);
@@ -272,6 +339,12 @@ export class LearnerSession {
     if (message.type !== 'shell-resize' && message.type !== 'ack') {
       this.acted = true;
       this.lastActiveAt = performance.now();
+      // The lesson it is about: named in the message, or the one the tab shows.
+      const named = 'lessonId' in message ? message.lessonId : undefined;
+      const lessonId = named ?? this.views.get(from);
+      if (lessonId !== undefined && this.hooks.lesson(lessonId)) this.currentLesson = lessonId;
+      this.hooks.active(this.id, this.currentLesson);
+      this.hooks.changed(this.id);
     }
     try {
       switch (message.type) {
@@ -299,12 +372,25 @@ export class LearnerSession {
           return await this.check(message.lessonId, message.files);
         case 'reset-sandbox':
           return await this.resetSandbox();
+        case 'raise-hand':
+        case 'lower-hand':
+          return await this.setHand(message.type === 'raise-hand', from);
         case 'ack':
           return; // flow control is per tab: the connection handles it
       }
     } catch (error) {
       this.setStatus('error', (error as Error).message);
     }
+  }
+
+  /** Raise hand: every tab of the learner shows the hand's new state. */
+  private async setHand(raised: boolean, from: SessionClient): Promise<void> {
+    const state = await this.hooks.setHand(this.id, raised, this.currentLesson);
+    if ('refused' in state) {
+      from.send({ type: 'hand', raised: false, refused: state.refused });
+      return;
+    }
+    this.broadcast({ type: 'hand', raised: state.raised, by: 'learner' });
   }
 
   /** A message for every tab of this learner (e.g. a lesson changed on disk). */
@@ -320,6 +406,7 @@ export class LearnerSession {
     clearTimeout(this.closeTimer);
     await this.stopSandbox();
     this.onDisposed(this);
+    this.hooks.changed(this.id);
   }
 
   // ---------------------------------------------------------------- sandbox
@@ -606,6 +693,7 @@ export class LearnerSession {
     this.runDigest = sourceDigest(source);
     // Unknown ids all count as none: the history holds at most one list per real lesson.
     this.runLessonId = this.hooks.lesson(lessonId) ? lessonId : '';
+    this.runRecorded = false;
     this.runLines = 0;
     this.runEvents = 0;
     this.maps = undefined;
@@ -656,6 +744,7 @@ export class LearnerSession {
         break;
       case 'attached': {
         this.remember('attached');
+        this.record('attached');
         const where = event.probes.map((p) => `${p.kind} ${p.event}`).join(', ');
         const held = event.tracePipeHolders.length > 0;
         const heldBy = held ? describeTracePipeHolders(event.tracePipeHolders) : '';
@@ -714,6 +803,8 @@ export class LearnerSession {
       case 'error': {
         const { kind, message, diagnostics, verifier, log } = event.error;
         this.remember(kind);
+        // A sandbox that died is the lab's doing, not an outcome of the learner's code.
+        if (kind !== 'sandbox') this.record(kind, message);
         const source = this.runDigest;
         this.broadcast(
           { type: 'run-error', source, kind, message, diagnostics, verifier, log },
@@ -774,7 +865,14 @@ export class LearnerSession {
     }
   }
 
-  private remember(outcome: RunOutcome): void {
+  /** The run's outcome, for the learner's record: its first only (an attached run may fail later). */
+  private record(outcome: RunOutcome, error?: string): void {
+    if (this.runRecorded || !this.runLessonId) return;
+    this.runRecorded = true;
+    this.hooks.runFinished(this.id, this.runLessonId, outcome, error);
+  }
+
+  private remember(outcome: CheckRunOutcome): void {
     const runs = this.history.get(this.runLessonId) ?? [];
     runs.push(outcome);
     if (runs.length > HISTORY_LENGTH) runs.shift();
@@ -856,9 +954,15 @@ export class LearnerSession {
           this.broadcast({ type: 'check-result', lessonId, index, result }),
       });
       const passed = results.every((r) => r.status === 'passed');
-      if (passed) await this.hooks.lessonPassed(this.id, lessonId);
-      this.broadcast({ type: 'check-done', lessonId, passed });
       const count = results.filter((r) => r.status === 'passed').length;
+      const failed = results.find((r) => r.status !== 'passed');
+      await this.hooks.checkFinished(this.id, lessonId, {
+        passed,
+        checksPassed: count,
+        checksTotal: results.length,
+        firstErrorLine: failed && `${failed.title}: ${failed.detail ?? 'failed'}`,
+      });
+      this.broadcast({ type: 'check-done', lessonId, passed });
       this.setStatus(
         'ready',
         passed
@@ -872,6 +976,7 @@ export class LearnerSession {
       this.setStatus('error', `The checks could not finish: ${(error as Error).message}`, lessonId);
     } finally {
       this.checking = false;
+      this.hooks.changed(this.id);
     }
   }
 
@@ -912,6 +1017,7 @@ export class LearnerSession {
   private setStatus(phase: Phase, text: string, lessonId?: string): void {
     this.status = { phase, text, lessonId };
     this.broadcast({ type: 'status', phase, text }, lessonId);
+    this.hooks.changed(this.id);
   }
 
   /** To every tab, or with `lessonId` to the tabs that see that lesson's news. */

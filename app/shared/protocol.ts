@@ -79,6 +79,9 @@ export const ClientMessage = z.discriminatedUnion('type', [
     lessonId: LessonId,
     files: LessonFiles,
   }),
+  /** In a class: "Raise hand", for the instructor's dashboard (`lessonId`: the tab's lesson). */
+  z.strictObject({ type: z.literal('raise-hand'), lessonId: LessonId.optional() }),
+  z.strictObject({ type: z.literal('lower-hand') }),
 ]);
 export type ClientMessage = z.infer<typeof ClientMessage>;
 
@@ -188,6 +191,13 @@ export type ServerMessage =
   | { type: 'other-run'; run: OtherRun | null }
   /** Authoring mode: a lesson's files changed on disk; reload it. */
   | { type: 'lesson-changed'; lessonId: string }
+  /**
+   * The learner's hand, after they or the instructor (`by`) raised or lowered it; `refused`:
+   * it could not go up, and why (the learner is in no class).
+   */
+  | { type: 'hand'; raised: boolean; by?: 'learner' | 'instructor'; refused?: string }
+  /** A message from the instructor of a class the learner is in, shown as a banner. */
+  | { type: 'banner'; classId: number; className: string; text: string; at: number }
   | {
       type: 'error';
       code: 'malformed' | 'too-large' | 'unknown-type' | 'busy' | 'sandbox' | 'limit';

@@ -15,6 +15,7 @@
  * the learner's: it neither counts nor breaks a run of failures.
  */
 import type { RunErrorKind } from '../../../runner/protocol/messages.js';
+import type { StuckReason } from '../../shared/classroom-api.js';
 
 /** Checks of one lesson failing this many times in a row: the learner is stuck. */
 export const FAILED_CHECKS_IN_A_ROW = 3;
@@ -52,7 +53,7 @@ export interface StuckInput {
   now: number;
 }
 
-export type StuckReason = 'hand-raised' | 'failing-checks' | 'failing-runs' | 'long-on-lesson';
+export type { StuckReason };
 
 export type StuckVerdict =
   | { stuck: false }
