@@ -11,7 +11,11 @@ describe('the class store', () => {
   it('creates open classes with a join code, drawing again on a clash', () => {
     const { db } = tempDatabase();
     const codes = ['AAAAAA', 'AAAAAA', 'BBBBBB'];
-    const store = new ClassStore(db, () => 1000, () => codes.shift() as string);
+    const store = new ClassStore(
+      db,
+      () => 1000,
+      () => codes.shift() as string,
+    );
     const monday = store.create('Monday', null);
     const tuesday = store.create('Tuesday', ['02-verifier', '01-hello']);
     expect(monday).toEqual({
