@@ -3,114 +3,16 @@
  * tab is open, stopped after the idle timeout and after the last tab closes, reattached on a
  * reconnect within the grace period.
  */
-import { PassThrough } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { AgentConnection } from '../../runner/agent-connection.js';
-import type { AgentMessage, HostMessage } from '../../runner/protocol/messages.js';
-import type { Sandbox, SandboxExit } from '../../runner/sandbox/sandbox.js';
+import { type FakeSandbox, FakeSource } from '../../test/fake-sandbox.js';
 import type { Lesson } from '../lessons/schema.js';
 import type { ClientMessage, ServerMessage } from '../shared/protocol.js';
 import {
   type HandState,
   LearnerSession,
-  type SandboxSource,
   type SessionClient,
   type SessionHooks,
 } from './session.js';
-
-class FakeSandbox implements Sandbox {
-  readonly mode = 'tcg' as const;
-  readonly kernel = '6.1.0-fake';
-  readonly bootMs = 1;
-  readonly pid = 4242;
-  readonly agent: AgentConnection;
-  readonly sent: HostMessage[] = [];
-  readonly exited: Promise<SandboxExit>;
-  private readonly fromAgent = new PassThrough();
-  private resolveExit!: (exit: SandboxExit) => void;
-  private alive = true;
-  /** Like the real agent: a heartbeat every 2 s listing the open shells, until `silence`. */
-  private readonly shells = new Set<string>();
-  private heartbeat: NodeJS.Timeout | undefined;
-  private agentId = 'agent-1';
-  private seq = 0;
-  /** Pretend the guest reads nothing: what is sent stays in the connection's buffer. */
-  backlogBytes = 0;
-
-  constructor() {
-    const toAgent = new PassThrough();
-    toAgent.on('data', (chunk: Buffer) => {
-      for (const line of chunk.toString().split('\n').filter(Boolean)) {
-        const message = JSON.parse(line) as HostMessage;
-        this.sent.push(message);
-        if (message.type === 'shell-open') this.shells.add(message.id);
-        if (message.type === 'write-file') this.emit({ type: 'file-written', id: message.id });
-      }
-    });
-    this.agent = new AgentConnection(this.fromAgent, toAgent);
-    Object.defineProperty(this.agent, 'pendingBytes', { get: () => this.backlogBytes });
-    this.heartbeat = setInterval(() => this.beat(), 2000);
-    this.exited = new Promise((resolve) => {
-      this.resolveExit = resolve;
-    });
-  }
-
-  get isAlive(): boolean {
-    return this.alive;
-  }
-
-  async stop(): Promise<void> {
-    this.end('stopped');
-  }
-
-  /** A message as if the guest agent had sent it. */
-  emit(message: AgentMessage): void {
-    this.fromAgent.write(`${JSON.stringify(message)}\n`);
-  }
-
-  crash(): void {
-    this.end('crashed');
-  }
-
-  /** The agent stops answering (a guest out of memory): no heartbeats from now on. */
-  silence(): void {
-    clearInterval(this.heartbeat);
-  }
-
-  /** The agent was killed and respawned: a new agent, without the old one's shells. */
-  respawnAgent(): void {
-    this.agentId = 'agent-2';
-    this.shells.clear();
-    this.beat();
-  }
-
-  private beat(): void {
-    this.emit({
-      type: 'heartbeat',
-      agent: this.agentId,
-      seq: this.seq++,
-      shells: [...this.shells],
-      memAvailableKiB: 500_000,
-    });
-  }
-
-  private end(reason: SandboxExit['reason']): void {
-    if (!this.alive) return;
-    this.alive = false;
-    clearInterval(this.heartbeat);
-    this.agent.close('gone');
-    this.resolveExit({ reason, detail: reason });
-  }
-}
-
-class FakeSource implements SandboxSource {
-  readonly started: FakeSandbox[] = [];
-  async acquire(): Promise<Sandbox> {
-    const sandbox = new FakeSandbox();
-    this.started.push(sandbox);
-    return sandbox;
-  }
-}
 
 function fakeClient() {
   const messages: ServerMessage[] = [];
