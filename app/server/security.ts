@@ -56,6 +56,22 @@ export function hostAndOriginCheck(allowed: AllowedHosts) {
   };
 }
 
+/**
+ * Stricter, for what a class's data depends on (joining, resuming, the instructor's API): a
+ * state-changing request must carry this lab's Origin. `hostAndOriginCheck` lets a request
+ * without one through (a program's, not a page's); these routes want a page of this lab.
+ */
+export function requireOwnOrigin(allowed: AllowedHosts) {
+  return (req: Request, res: Response, next: NextFunction): void => {
+    const changesState = !['GET', 'HEAD', 'OPTIONS'].includes(req.method);
+    if (changesState && !allowed.allowsOrigin(req.headers.origin, req.headers.host)) {
+      res.status(403).json({ error: 'Forbidden: send this from a page of the lab.' });
+      return;
+    }
+    next();
+  };
+}
+
 /** Why a WebSocket upgrade is refused, or undefined when its Host and Origin are this lab's. */
 export function upgradeRefusal(
   req: IncomingMessage,

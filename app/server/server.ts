@@ -1,7 +1,8 @@
 /**
  * The web lab's HTTP and WebSocket server: the built client, a JSON API (course, lessons,
- * progress, health) and one WebSocket per tab at /ws. Each learner is a cookie; their session
- * (sandbox, shell, runs) lives in the SessionRegistry.
+ * progress, health; classes, see classroom/), one WebSocket per tab at /ws and one per
+ * instructor dashboard at /ws/teach. Each learner is a cookie; their session (sandbox, shell,
+ * runs) lives in the SessionRegistry.
  */
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
@@ -15,18 +16,41 @@ import { PACKAGE_ROOT } from '../../runner/paths.js';
 import { ownResidentMiB, residentMiB } from '../../runner/sandbox/resident-memory.js';
 import type { Course, Glossary, Healthz, Lesson as LessonReply } from '../shared/http-api.js';
 import { AllowedHosts } from './allowed-hosts.js';
+import { Classroom } from './classroom/classroom.js';
+import type { HubTiming } from './classroom/dashboard-hub.js';
+import { serveDashboardSocket, TEACH_MAX_PAYLOAD } from './classroom/dashboard-socket.js';
+import { instructorLink } from './classroom/instructor-auth.js';
+import {
+  instructorRoutes,
+  instructorSessionOf,
+  requireInstructor,
+} from './classroom/instructor-routes.js';
+import { joinRoutes } from './classroom/join-routes.js';
+import { rememberLabAddress } from './classroom/lab-address.js';
+import { labBaseUrl } from './classroom/lab-url.js';
+import { teachRoutes } from './classroom/teach-routes.js';
 import { type LabConfig, sessionsPerAddress } from './config.js';
 import { serveConnection } from './connection.js';
+import {
+  INSTRUCTOR_COOKIE,
+  LEARNER_COOKIE,
+  learnerIdFrom,
+  readCookie,
+  setLearnerCookie,
+} from './cookies.js';
 import { databaseFile, LabDatabase } from './db/database.js';
 import { DEFAULT_GLOSSARY, LessonCatalog, type RenderedLesson } from './lesson-catalog.js';
 import { LessonState, openProgressStore, type ProgressStore } from './progress.js';
 import type { ReclaimPolicy } from './sandbox-slots.js';
-import { hostAndOriginCheck, securityHeaders, upgradeRefusal } from './security.js';
+import {
+  hostAndOriginCheck,
+  requireOwnOrigin,
+  securityHeaders,
+  upgradeRefusal,
+} from './security.js';
 import type { SandboxSource } from './session.js';
 import { LabFullError, SessionRegistry } from './session-registry.js';
 
-const LEARNER_COOKIE = 'ebpf_lab_learner';
-const LEARNER_ID = /^[0-9a-f]{32}$/;
 /** Hard cap where `ws` closes the connection; smaller oversized frames get an error reply. */
 const WS_MAX_PAYLOAD = 4 * 1024 * 1024;
 /** Sessions cost little without a sandbox: room for a full line of learners waiting for one. */
@@ -35,7 +59,12 @@ const MIN_SESSIONS = 64;
 
 export interface LabServer {
   url: string;
+  /** The address learners open (join links, QR code); see classroom/lab-url.ts. */
+  baseUrl: string;
+  /** Signs a browser in as the instructor; a new one at every start (the last one stops working). */
+  instructorUrl: string;
   registry: SessionRegistry;
+  classroom: Classroom;
   close(): Promise<void>;
 }
 
@@ -46,14 +75,8 @@ export interface LabServerOptions {
   log?: (text: string) => void;
   /** When idle learners give their sandbox to one waiting (tests shorten it). */
   reclaim?: ReclaimPolicy;
-}
-
-function learnerIdFrom(cookieHeader: string | undefined): string | undefined {
-  for (const part of (cookieHeader ?? '').split(';')) {
-    const [name, value] = part.trim().split('=');
-    if (name === LEARNER_COOKIE && value && LEARNER_ID.test(value)) return value;
-  }
-  return undefined;
+  /** How fast dashboards are pushed (tests shorten it). */
+  dashboardTiming?: HubTiming;
 }
 
 export async function startLabServer(
@@ -77,6 +100,17 @@ export async function startLabServer(
     db.close();
     throw error;
   }
+  const lessons = () => catalog.list();
+  /** The address learners open: known once the server listens (the port may be 0 until then). */
+  let baseUrl = '';
+  const classroom = new Classroom({
+    db,
+    progress,
+    course: () => lessons().map(({ lesson }) => ({ id: lesson.id, title: lesson.meta.title })),
+    baseUrl: () => baseUrl,
+    log: options.log,
+    hubTiming: options.dashboardTiming,
+  });
   const registry = new SessionRegistry(
     sandboxes,
     {
@@ -90,17 +124,9 @@ export async function startLabServer(
       maxSessions: Math.max(MIN_SESSIONS, config.maxSessions * SESSIONS_PER_SLOT),
       reclaim: options.reclaim,
     },
-    {
-      lesson: (id) => catalog.get(id)?.lesson,
-      checkFinished: async (learner, lessonId, summary) => {
-        if (summary.passed) await progress.advance(learner, lessonId, 'done');
-      },
-      runFinished: () => {},
-      active: () => {},
-      setHand: async () => ({ refused: 'Raise hand is for classes: join one first.' }),
-      changed: () => {},
-    },
+    classroom.sessionHooks((id) => catalog.get(id)?.lesson),
   );
+  classroom.useRegistry(registry);
   if (options.authoring) {
     catalog.watch(
       (lessonId) => {
@@ -110,8 +136,6 @@ export async function startLabServer(
       (message) => options.log?.(`lesson not reloaded: ${message}`),
     );
   }
-  const lessons = () => catalog.list();
-
   const allowedHosts = new AllowedHosts({ listenHost: config.host, publicUrl: config.publicUrl });
   const app = express();
   app.disable('x-powered-by');
@@ -121,13 +145,13 @@ export async function startLabServer(
   app.use((req, res, next) => {
     if (!learnerIdFrom(req.headers.cookie)) {
       const id = randomBytes(16).toString('hex');
-      req.headers.cookie = `${LEARNER_COOKIE}=${id}`;
-      res.cookie(LEARNER_COOKIE, id, {
-        httpOnly: true,
-        sameSite: 'strict',
-        path: '/',
-        maxAge: 365 * 86_400_000,
-      });
+      // Later handlers read the id from the request, as on the learner's next visit; the
+      // other cookies (the instructor's) stay, a malformed learner cookie does not.
+      const others = (req.headers.cookie ?? '')
+        .split(';')
+        .filter((part) => part.trim() && part.split('=')[0]?.trim() !== LEARNER_COOKIE);
+      req.headers.cookie = [...others, `${LEARNER_COOKIE}=${id}`].join(';');
+      setLearnerCookie(res, id);
     }
     next();
   });
@@ -135,6 +159,19 @@ export async function startLabServer(
 
   const learnerOf = (req: Request) => learnerIdFrom(req.headers.cookie) as string;
   const findLesson = (id: string) => catalog.get(id);
+  const { auth } = classroom;
+
+  // The classroom (classroom/): what a class's data depends on wants a page of this lab.
+  const ownOrigin = requireOwnOrigin(allowedHosts);
+  app.use(['/api/instructor', '/api/classes', '/api/resume'], ownOrigin);
+  app.use('/api/teach', requireInstructor(auth), ownOrigin);
+  instructorRoutes(app, auth);
+  joinRoutes(app, { classroom, learnerOf, baseUrl: () => baseUrl });
+  teachRoutes(app, {
+    classroom,
+    knownLesson: (id) => findLesson(id) !== undefined,
+    baseUrl: () => baseUrl,
+  });
 
   app.get('/api/course', (req, res) => {
     const learner = learnerOf(req);
@@ -186,6 +223,7 @@ export async function startLabServer(
       return;
     }
     await progress.advance(learnerOf(req), req.params.id, state.data);
+    classroom.recorder.changed(learnerOf(req));
     res.status(204).end();
   });
 
@@ -222,23 +260,41 @@ export async function startLabServer(
     '/assets',
     express.static(join(config.clientDir, 'assets'), { immutable: true, maxAge: '1h' }),
   );
-  app.get(['/', '/lessons/:id', '/glossary'], (_req, res) => {
+  const sendClient = (res: Response) => {
     if (!existsSync(indexHtml)) {
       res.status(503).type('text').send('The browser client is not built: run `npm run setup`.');
       return;
     }
     res.sendFile(indexHtml);
+  };
+  // `/teach` is also the instructor link's page (it signs in with the fragment's secret).
+  app.get(['/', '/lessons/:id', '/glossary', '/join/:code', '/resume', '/teach'], (_req, res) =>
+    sendClient(res),
+  );
+  app.get('/teach/*path', (req, res) => {
+    if (!auth.isInstructor(instructorSessionOf(req))) return res.redirect(303, '/teach');
+    sendClient(res);
   });
 
   const server = createServer(app);
   const wss = new WebSocketServer({ noServer: true, maxPayload: WS_MAX_PAYLOAD });
+  const teachWss = new WebSocketServer({ noServer: true, maxPayload: TEACH_MAX_PAYLOAD });
   server.on('upgrade', (req: IncomingMessage, socket, head) => {
     const reject = (status: number, text: string) => {
       socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
     };
-    if (new URL(req.url ?? '/', 'http://lab').pathname !== '/ws') return reject(404, 'Not Found');
+    const path = new URL(req.url ?? '/', 'http://lab').pathname;
+    if (path !== '/ws' && path !== '/ws/teach') return reject(404, 'Not Found');
     const refusal = upgradeRefusal(req, allowedHosts);
     if (refusal) return reject(refusal.status, refusal.text);
+    if (path === '/ws/teach') {
+      const session = readCookie(req.headers.cookie, INSTRUCTOR_COOKIE);
+      if (!auth.isInstructor(session)) return reject(403, 'Forbidden');
+      teachWss.handleUpgrade(req, socket, head, (ws) =>
+        serveDashboardSocket(ws, classroom.hub, () => auth.isInstructor(session)),
+      );
+      return;
+    }
     const learner = learnerIdFrom(req.headers.cookie);
     if (!learner) return reject(401, 'Unauthorized');
     wss.handleUpgrade(req, socket, head, (ws) => {
@@ -262,18 +318,26 @@ export async function startLabServer(
       server.listen(config.port, config.host, () => resolve());
     });
   } catch (error) {
+    classroom.close();
     db.close();
     throw error;
   }
   const { port } = server.address() as AddressInfo;
   const shownHost = config.host.includes(':') ? `[${config.host}]` : config.host;
+  baseUrl = labBaseUrl({ publicUrl: config.publicUrl, listenHost: config.host, port });
+  rememberLabAddress(db, baseUrl);
   return {
     url: `http://${shownHost}:${port}`,
+    baseUrl,
+    instructorUrl: instructorLink(baseUrl, auth.newLinkSecret()),
     registry,
+    classroom,
     async close() {
       catalog.close();
       for (const client of wss.clients) client.terminate();
+      for (const client of teachWss.clients) client.terminate();
       await registry.closeAll();
+      classroom.close();
       await progress.close();
       db.close();
       await new Promise<void>((resolve) => server.close(() => resolve()));
