@@ -5,6 +5,7 @@
 
 import { BENCH_USAGE } from './bench.js';
 import { IMAGE_USAGE, imageCommand } from './image.js';
+import { INSTRUCTOR_LINK_USAGE } from './instructor-link.js';
 import { LESSONS_USAGE } from './lessons.js';
 import { RUN_USAGE } from './run.js';
 import { SERVE_USAGE } from './serve.js';
@@ -24,6 +25,8 @@ Commands:
                     Serve the web lab (default http://127.0.0.1:3000).
   lessons check [DIR] | lessons new NAME
                     Validate the lessons and run their solutions' checks; scaffold a lesson.
+  instructor-link [--sign-out-everyone]
+                    Print a new link that signs the instructor in (the old one stops working).
 
 Run 'ebpf-lab <command> --help' for a command's options.`;
 
@@ -35,6 +38,7 @@ const commands: Record<string, () => Promise<Command>> = {
   bench: async () => (await import('./bench.js')).benchCommand,
   serve: async () => (await import('./serve.js')).serveCommand,
   lessons: async () => (await import('./lessons.js')).lessonsCommand,
+  'instructor-link': async () => (await import('./instructor-link.js')).instructorLinkCommand,
 };
 
 async function main(argv: string[]): Promise<number> {
@@ -55,6 +59,7 @@ async function main(argv: string[]): Promise<number> {
       bench: BENCH_USAGE,
       serve: SERVE_USAGE,
       lessons: LESSONS_USAGE,
+      'instructor-link': INSTRUCTOR_LINK_USAGE,
     };
     process.stdout.write(`${usage[name] ?? USAGE}\n`);
     return 0;

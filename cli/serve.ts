@@ -10,7 +10,9 @@ import { UsageError } from './usage.js';
 export const SERVE_USAGE = `Usage: ebpf-lab serve [--host H] [--port P] [--public-url URL] [--lessons DIR]
                       [--authoring] [--sandbox qemu|local]
 
-Serves the web lab. Each learner (a browser) gets a sandbox VM while a tab is open.
+Serves the web lab. Each learner (a browser) gets a sandbox VM while a tab is open. Prints the
+lab's URL and an instructor link (/teach#<secret>) that signs a browser in as the instructor of
+the lab's classes; every start makes a new link (ebpf-lab instructor-link makes one meanwhile).
 
   --host H       address to listen on (default 127.0.0.1; anything else is reachable by
                  others, who could then run code in sandboxes on this machine)
@@ -72,6 +74,9 @@ export async function serveCommand(args: string[]): Promise<number> {
   });
   if (values.authoring) progressLine('serve', `authoring mode: watching ${config.lessonsDir}`);
   process.stdout.write(`ebpf-lab ready at ${lab.url}\n`);
+  // The secret is in the fragment: a browser never sends it, so no request log shows it. A new
+  // one at every start; ebpf-lab instructor-link makes another while the lab runs.
+  process.stdout.write(`instructor: ${lab.instructorUrl}\n`);
   await new Promise<void>((resolve) => {
     process.once('SIGINT', resolve);
     process.once('SIGTERM', resolve);
