@@ -343,6 +343,15 @@ describe('the classroom server', () => {
     );
     expect(course.lessons.find((l) => l.id === '01-hello')?.state).toBe('done');
 
+    // A browser with no cookie at all gets hers, not a new one beside it.
+    const bare = await call(lab, '/api/resume', { body: { secret } });
+    expect(
+      bare.headers
+        .getSetCookie()
+        .filter((c) => c.startsWith('ebpf_lab_learner='))
+        .map((c) => c.split(';')[0]),
+    ).toEqual([ada]);
+
     const forged = await call(lab, '/api/resume', {
       cookie: fresh,
       body: { secret: `${secret.slice(0, -2)}AA` },

@@ -31,7 +31,16 @@ export function isLearnerId(value: string): boolean {
   return LEARNER_ID.test(value);
 }
 
+/** Sets the learner cookie, replacing one set earlier in the same response (a resume's). */
 export function setLearnerCookie(res: Response, learnerId: string): void {
+  const earlier = res.getHeader('Set-Cookie');
+  if (Array.isArray(earlier)) {
+    const others = earlier.filter((c) => !c.startsWith(`${LEARNER_COOKIE}=`));
+    if (others.length > 0) res.setHeader('Set-Cookie', others);
+    else res.removeHeader('Set-Cookie');
+  } else if (typeof earlier === 'string' && earlier.startsWith(`${LEARNER_COOKIE}=`)) {
+    res.removeHeader('Set-Cookie');
+  }
   res.cookie(LEARNER_COOKIE, learnerId, {
     httpOnly: true,
     sameSite: 'strict',

@@ -131,7 +131,8 @@ export function teachRoutes(router: Router, { classroom, knownLesson, baseUrl }:
   router.post('/api/teach/classes/:id/learners/:ref/resume-link', (req, res) => {
     const member = memberOf(req, res);
     if (!member) return;
-    const secret = classes.newResumeSecret(member.classId, member.learnerId) as string;
+    const secret = classes.newResumeSecret(member.classId, member.learnerId);
+    if (!secret) return fail(res, 404, 'this learner is no longer in the class');
     reply<{ resumeUrl: string }>(res, { resumeUrl: resumeUrl(baseUrl(), secret) });
   });
 }
