@@ -41,9 +41,11 @@ describe('SandboxSlots', () => {
     const dSlot = slots.acquire(d, (place) => places.d?.push(place));
     expect(places).toEqual({ c: [1], d: [2] });
     expect(slots.waiting).toBe(2);
+    expect([a, c, d].map((h) => slots.placeOf(h))).toEqual([undefined, 1, 2]);
     a.slot.release();
     c.slot = await cSlot;
     expect(places.d).toEqual([2, 1]);
+    expect(slots.placeOf(d)).toBe(1);
     a.slot.release(); // twice is harmless
     expect(slots.inUse).toBe(2);
     b.slot.release();

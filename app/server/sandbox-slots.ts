@@ -64,6 +64,12 @@ export class SandboxSlots {
     return this.line.length;
   }
 
+  /** The holder's place in line (1 = next), or undefined when it is not waiting. */
+  placeOf(holder: SlotHolder): number | undefined {
+    const index = this.line.findIndex((waiter) => waiter.holder === holder);
+    return index < 0 ? undefined : index + 1;
+  }
+
   /**
    * A slot for `holder`, now or when one frees up; `onPosition` hears the holder's place in
    * line (1 = next) whenever it changes. `signal` takes the holder out of the line.

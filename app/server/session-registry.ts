@@ -13,6 +13,7 @@ import {
   LearnerSession,
   type SandboxSource,
   type SessionHooks,
+  type SessionLive,
   type SessionOptions,
 } from './session.js';
 
@@ -83,6 +84,14 @@ export class SessionRegistry {
   /** The learner's session if they have one (never creates one). */
   find(learnerId: string): LearnerSession | undefined {
     return this.sessions.get(learnerId)?.session;
+  }
+
+  /** What the learner's session is doing, with their place in line for a sandbox. */
+  liveOf(learnerId: string): SessionLive | undefined {
+    const session = this.find(learnerId);
+    if (!session) return undefined;
+    const place = this.slots.placeOf(session);
+    return place === undefined ? session.live : { ...session.live, queuePlace: place };
   }
 
   /** The host processes of the sandboxes learners hold now (not the warm ones). */

@@ -94,6 +94,8 @@ export interface SessionLive {
   attached: boolean;
   idleMs: number;
   sandbox: 'running' | 'starting' | 'none';
+  /** Waiting for a sandbox slot: the place in line, 1 = next (the registry knows it). */
+  queuePlace?: number;
 }
 const HISTORY_LENGTH = 50;
 

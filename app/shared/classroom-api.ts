@@ -70,7 +70,9 @@ export interface LearnerActivity {
   state: ActivityState;
   /** Whole minutes since the learner's last action, for `idle`. */
   idleMinutes?: number;
-  sandbox: 'running' | 'starting' | 'none';
+  /** `queued`: every sandbox slot is taken; `queuePlace` 1 is next. */
+  sandbox: 'running' | 'starting' | 'queued' | 'none';
+  queuePlace?: number;
 }
 
 /** Why the stuck rule flags a learner (classroom/stuck-rule.ts). */

@@ -163,7 +163,7 @@ export class Classroom {
       classes: this.classes,
       time: this.time,
       course: this.options.course,
-      live: (learnerId) => this.registry?.find(learnerId)?.live,
+      live: (learnerId) => this.registry?.liveOf(learnerId),
       slots: () => {
         const slots = this.registry?.slots;
         return {

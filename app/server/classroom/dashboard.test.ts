@@ -176,6 +176,11 @@ describe("a learner's activity", () => {
     expect(activityOf({ ...LIVE, phase: 'loading' }).state).toBe('compiling');
     expect(activityOf({ ...LIVE, phase: 'attached', attached: true }).state).toBe('running');
     expect(activityOf(LIVE).state).toBe('editing');
+    expect(activityOf({ ...LIVE, sandbox: 'starting', queuePlace: 3 })).toEqual({
+      state: 'editing',
+      sandbox: 'queued',
+      queuePlace: 3,
+    });
     expect(activityOf({ ...LIVE, idleMs: 7 * 60_000 + 5 })).toEqual({
       state: 'idle',
       idleMinutes: 7,
