@@ -138,6 +138,7 @@ async function watchDashboard(lab: LabServer, cookie: string, classId: number) {
   return {
     socket,
     latest,
+    errors: () => messages.flatMap((m) => (m.type === 'error' ? [m.message] : [])),
     async until(what: string, predicate: (d: ClassDashboard) => boolean): Promise<ClassDashboard> {
       const deadline = Date.now() + 10_000;
       for (;;) {
@@ -192,6 +193,22 @@ describe('the classroom server', () => {
       expect([page.status, page.headers.get('location')]).toEqual([303, '/teach']);
     }
     await expect(watchDashboard(lab, learner, 1)).rejects.toThrow('HTTP 403');
+    // The instructor's socket validates every frame and goes on.
+    const page = await watchDashboard(lab, instructor, 999);
+    page.socket.send('{"type":"watch","classId":"1; DROP TABLE classes"}');
+    page.socket.send('not json');
+    const errors = async () => {
+      for (let i = 0; i < 100 && page.errors().length < 3; i++) {
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      return page.errors();
+    };
+    expect(await errors()).toEqual([
+      'There is no class 999.',
+      expect.stringMatching(/^not understood: /),
+      expect.stringMatching(/^not JSON: /),
+    ]);
+    page.socket.close();
     expect((await call(lab, '/api/teach/classes', { cookie: instructor })).status).toBe(200);
     expect(await json(await call(lab, '/api/instructor/session', { cookie: learner }))).toEqual({
       instructor: false,

@@ -18,6 +18,9 @@ describe('parseClientMessage', () => {
       { type: 'bytecode' },
       { type: 'save-files', files: { 'hello_world.py': 'print(1)' } },
       { type: 'check', lessonId: '04-attach-it', files: { 'hello_world.c': '' } },
+      { type: 'raise-hand', lessonId: '04-attach-it' },
+      { type: 'raise-hand' },
+      { type: 'lower-hand' },
     ];
     for (const message of good) {
       expect(parseClientMessage(JSON.stringify(message)), message.type).toMatchObject({ ok: true });
@@ -38,6 +41,18 @@ describe('parseClientMessage', () => {
       /at attach\.0\.kind/,
     ],
     ['negative ack', '{"type":"ack","stream":"shell","bytes":-1}', 'malformed', /at bytes/],
+    [
+      'a hand raised for no lesson id',
+      '{"type":"raise-hand","lessonId":"<b>"}',
+      'malformed',
+      /at lessonId/,
+    ],
+    [
+      'a hand lowered for someone',
+      '{"type":"lower-hand","learner":"x"}',
+      'malformed',
+      /lower-hand/,
+    ],
     ['tiny terminal', '{"type":"shell-resize","cols":1,"rows":24}', 'malformed', /at cols/],
     [
       'file name with a path',
