@@ -22,7 +22,7 @@ const FIRST_DELAY_MS = 500;
 const MAX_DELAY_MS = 10_000;
 
 /** Doubling delays with ±20% jitter, so many tabs of a restarted server do not retry in step. */
-function backoffDelay(failures: number): number {
+export function backoffDelay(failures: number): number {
   const base = Math.min(MAX_DELAY_MS, FIRST_DELAY_MS * 2 ** Math.max(0, failures - 1));
   return Math.round(base * (0.8 + Math.random() * 0.4));
 }
