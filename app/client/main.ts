@@ -1,30 +1,36 @@
 /**
- * The client's entry point and router. The server serves the same page for `/`, `/lessons/:id`
- * and `/glossary`; the path picks what it shows. Pages link to each other with plain links (a
+ * The client's entry point and router. The server serves the same page for `/`, `/lessons/:id`,
+ * `/glossary`, the classroom's `/join/:code` and `/resume`, and the instructor's `/teach` and
+ * `/teach/:id`; the path picks what it shows. Pages link to each other with plain links (a
  * full load: the lesson page holds a socket, an editor and terminals that a client-side move
  * would have to tear down), and the lab session survives the move (see connection.ts).
  */
 import '@xterm/xterm/css/xterm.css';
 import './styles.css';
 import { showCoursePage } from './course-page.js';
+import { showDashboardPage } from './dashboard-page.js';
 import { showGlossaryPage } from './glossary-page.js';
 import { showLessonPage } from './lesson-page.js';
 import { renderError } from './page-frame.js';
+import { showTeachPage } from './teach-page.js';
+
+function decoded(part: string): string {
+  try {
+    return decodeURIComponent(part);
+  } catch {
+    return part;
+  }
+}
 
 function route(root: HTMLElement, pathname: string): Promise<void> {
   const path = pathname.replace(/\/+$/, '') || '/';
   if (path === '/') return showCoursePage(root);
   if (path === '/glossary') return showGlossaryPage(root);
   const lesson = /^\/lessons\/([^/]+)$/.exec(path);
-  if (lesson?.[1]) {
-    let id: string;
-    try {
-      id = decodeURIComponent(lesson[1]);
-    } catch {
-      id = lesson[1];
-    }
-    return showLessonPage(root, id);
-  }
+  if (lesson?.[1]) return showLessonPage(root, decoded(lesson[1]));
+  if (path === '/teach') return showTeachPage(root);
+  const dashboard = /^\/teach\/([1-9][0-9]{0,9})$/.exec(path);
+  if (dashboard?.[1]) return showDashboardPage(root, Number(dashboard[1]));
   renderError(root, 'Page not found', `Nothing lives at ${pathname}.`);
   return Promise.resolve();
 }
