@@ -5,6 +5,7 @@
  * what was done there.
  */
 import { type Course, type CourseLesson, fetchCourse, type LessonState } from './api.js';
+import { fetchClassroom, type LearnerClassroom } from './class-api.js';
 import { h } from './dom.js';
 import { renderError, topBar } from './page-frame.js';
 
@@ -34,7 +35,56 @@ function renderLesson(lesson: CourseLesson, index: number): HTMLElement {
   );
 }
 
-function renderCourse(course: Course): HTMLElement {
+/**
+ * The class the learner is in, or the field to join one with the code the instructor shows
+ * (it leads to /join/CODE, which asks for a display name).
+ */
+function renderClassBox(classroom: LearnerClassroom | null): HTMLElement {
+  const inClasses = classroom?.classes ?? [];
+  const input = h('input', {
+    type: 'text',
+    id: 'course-join-code',
+    name: 'code',
+    required: true,
+    maxlength: 12,
+    autocomplete: 'off',
+    autocapitalize: 'characters',
+    spellcheck: 'false',
+    class: 'code-input',
+    placeholder: 'K7M2QX',
+  });
+  const form = h(
+    'form',
+    { class: 'join-inline', 'aria-label': 'Join a class' },
+    h('label', { class: 'field-label', for: 'course-join-code' }, 'Join a class: code'),
+    input,
+    h('button', { type: 'submit' }, 'Join'),
+  );
+  form.addEventListener('submit', (event) => {
+    event.preventDefault();
+    const code = input.value.replace(/[\s-]/g, '');
+    if (code) location.assign(`/join/${encodeURIComponent(code)}`);
+  });
+  return h(
+    'div',
+    { class: 'class-box' },
+    inClasses.length > 0
+      ? h(
+          'p',
+          { class: 'class-member-note' },
+          ...inClasses.flatMap((c, i) => [
+            i === 0 ? 'You are in ' : ', ',
+            h('strong', {}, c.name),
+            ` as ${c.displayName}`,
+          ]),
+          '.',
+        )
+      : null,
+    form,
+  );
+}
+
+function renderCourse(course: Course, classroom: LearnerClassroom | null): HTMLElement {
   const done = course.lessons.filter((l) => l.state === 'done').length;
   return h(
     'div',
@@ -50,6 +100,7 @@ function renderCourse(course: Course): HTMLElement {
         `${course.lessons.length} lessons · ${done} done · `,
         h('a', { href: '/glossary' }, 'Glossary'),
       ),
+      renderClassBox(classroom),
       h(
         'ol',
         { class: 'course-lessons', 'aria-label': 'Lessons' },
@@ -76,16 +127,18 @@ export async function showCoursePage(root: HTMLElement): Promise<void> {
     });
   }
   let course: Course;
+  let classroom: LearnerClassroom | null;
   try {
-    course = await fetchCourse();
+    // The classroom is extra: a lab that cannot say shows the course and the join field.
+    [course, classroom] = await Promise.all([fetchCourse(), fetchClassroom().catch(() => null)]);
   } catch (err) {
     // A refresh that fails keeps the course already shown.
     if (shown === null) renderError(root, 'Could not load the course', (err as Error).message);
     return;
   }
-  const json = JSON.stringify(course);
+  const json = JSON.stringify([course, classroom]);
   if (json === shown) return;
   shown = json;
   document.title = course.title;
-  root.replaceChildren(renderCourse(course));
+  root.replaceChildren(renderCourse(course, classroom));
 }

@@ -9,6 +9,7 @@ import type { Phase, ServerMessage, ServerMessageOf } from '../shared/protocol.j
 import { fetchLesson, type Lesson, markLessonStarted } from './api.js';
 import { BytecodeView } from './bytecode-view.js';
 import { ChecksPanel } from './checks-panel.js';
+import { ClassControls } from './class-controls.js';
 import { Connection, type ConnectionState } from './connection.js';
 import { h } from './dom.js';
 import { EditorPane } from './editor.js';
@@ -94,6 +95,8 @@ class LessonPage {
   private readonly tabFocus = new TabFocusMode();
   /** Says when a probe of another lesson is attached, with a way to stop it. */
   private readonly otherRun = new OtherRunNotice(() => this.stop());
+  /** Raise hand and the instructor's banner, for members of a class. */
+  private readonly classControls: ClassControls;
 
   private phase: Phase | null = null;
   private connected = false;
@@ -175,22 +178,34 @@ class LessonPage {
     const reset = new ResetSandboxControl(send, () =>
       this.status.show('Not connected to the lab server: reset once it is back.', 'error'),
     );
+    this.classControls = new ClassControls(send, lesson.id, (text) =>
+      this.status.show(text, 'warn'),
+    );
     const badges = document.createDocumentFragment();
     badges.append(this.doneBadge, this.otherRun.element);
     const header = topBar(
       lesson.title,
-      h('div', { class: 'top-bar-status' }, this.status.element, reset.element),
+      h(
+        'div',
+        { class: 'top-bar-status' },
+        this.status.element,
+        this.classControls.handButton,
+        reset.element,
+      ),
       badges,
     );
     this.titleElement = header.querySelector('.top-bar-title');
     document.title = `${lesson.title} · ebpf-lab`;
-    root.replaceChildren(h('div', { class: 'lesson-page' }, header, this.layout.element));
+    root.replaceChildren(
+      h('div', { class: 'lesson-page' }, header, this.classControls.banner, this.layout.element),
+    );
     this.editor.mount();
     this.trace.mount();
     this.shell.mount();
     this.updateControls();
     document.addEventListener('keydown', (event) => this.globalKey(event));
     this.connection.start();
+    void this.classControls.load();
   }
 
   // ------------------------------------------------------------------ learner actions
@@ -369,6 +384,7 @@ class LessonPage {
       case 'waiting': {
         this.connected = false;
         this.phase = null;
+        this.classControls.answered();
         this.clearRunPending();
         this.saver.disconnected();
         this.endChecks('the connection to the lab server was lost');
@@ -432,6 +448,12 @@ class LessonPage {
         break;
       case 'other-run':
         this.otherRun.show(message.run);
+        break;
+      case 'hand':
+        this.classControls.hand(message);
+        break;
+      case 'banner':
+        this.classControls.showBanner(message);
         break;
       case 'lesson-changed':
         if (message.lessonId === this.lesson.id) void this.reloadLesson();

@@ -10,6 +10,7 @@ import './styles.css';
 import { showCoursePage } from './course-page.js';
 import { showDashboardPage } from './dashboard-page.js';
 import { showGlossaryPage } from './glossary-page.js';
+import { showJoinPage, showResumePage } from './join-page.js';
 import { showLessonPage } from './lesson-page.js';
 import { renderError } from './page-frame.js';
 import { showTeachPage } from './teach-page.js';
@@ -31,6 +32,12 @@ function route(root: HTMLElement, pathname: string): Promise<void> {
   if (path === '/teach') return showTeachPage(root);
   const dashboard = /^\/teach\/([1-9][0-9]{0,9})$/.exec(path);
   if (dashboard?.[1]) return showDashboardPage(root, Number(dashboard[1]));
+  const join = /^\/join(?:\/([^/]+))?$/.exec(path);
+  if (join) {
+    showJoinPage(root, join[1] ? decoded(join[1]) : '');
+    return Promise.resolve();
+  }
+  if (path === '/resume') return showResumePage(root);
   renderError(root, 'Page not found', `Nothing lives at ${pathname}.`);
   return Promise.resolve();
 }
