@@ -4,7 +4,7 @@
  * apart, the dashboard following runs, checks and raised hands live, broadcasts, the export,
  * and a restart that keeps it all.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -57,11 +57,11 @@ afterAll(() => {
   for (const dir of dataDirs) rmSync(dir, { recursive: true, force: true });
 });
 
-async function startLab(dataDir?: string): Promise<LabServer> {
+async function startLab(dataDir?: string, clientDir?: string): Promise<LabServer> {
   const dir = dataDir ?? mkdtempSync(join(tmpdir(), 'ebpf-lab-classroom-'));
   if (!dataDir) dataDirs.push(dir);
   const lab = await startLabServer(
-    resolveConfig({ port: 0, dataDir: dir, warmSandboxes: 0, lessonsDir: COURSE }),
+    resolveConfig({ port: 0, dataDir: dir, warmSandboxes: 0, lessonsDir: COURSE, clientDir }),
     new FakeSource(guest),
     { dashboardTiming: { pushEveryMs: 50, refreshEveryMs: 60_000 } },
   );
@@ -544,6 +544,35 @@ describe('the classroom server', () => {
       'told',
       10_000,
     );
+  });
+});
+
+describe("the classroom's pages", () => {
+  it('serve the client for joining, resuming and /teach to anyone, and /teach/:id to the instructor', async () => {
+    const clientDir = mkdtempSync(join(tmpdir(), 'ebpf-lab-client-'));
+    dataDirs.push(clientDir);
+    writeFileSync(join(clientDir, 'index.html'), '<!doctype html><p>the client</p>');
+    const lab = await startLab(undefined, clientDir);
+    try {
+      const instructor = await signIn(lab);
+      const learner = await learnerCookie(lab.url);
+      for (const path of ['/join/K7M2QX', '/join', '/resume', '/teach']) {
+        const response = await call(lab, path, { cookie: learner });
+        expect([path, response.status, await response.text()]).toEqual([
+          path,
+          200,
+          '<!doctype html><p>the client</p>',
+        ]);
+      }
+      const dashboard = await call(lab, '/teach/1', { cookie: instructor });
+      expect([dashboard.status, await dashboard.text()]).toEqual([
+        200,
+        '<!doctype html><p>the client</p>',
+      ]);
+      expect((await call(lab, '/teach/1', { cookie: learner })).status).toBe(303);
+    } finally {
+      await stopLab(lab);
+    }
   });
 });
 

@@ -268,8 +268,9 @@ export async function startLabServer(
     res.sendFile(indexHtml);
   };
   // `/teach` is also the instructor link's page (it signs in with the fragment's secret).
-  app.get(['/', '/lessons/:id', '/glossary', '/join/:code', '/resume', '/teach'], (_req, res) =>
-    sendClient(res),
+  app.get(
+    ['/', '/lessons/:id', '/glossary', '/join', '/join/:code', '/resume', '/teach'],
+    (_req, res) => sendClient(res),
   );
   app.get('/teach/*path', (req, res) => {
     if (!auth.isInstructor(instructorSessionOf(req))) return res.redirect(303, '/teach');
