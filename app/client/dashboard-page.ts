@@ -29,6 +29,7 @@ import {
 } from './dashboard-text.js';
 import { button, h, replaceChildren } from './dom.js';
 import { renderError, topBar } from './page-frame.js';
+import { local } from './storage.js';
 import { notInstructorPage } from './teach-page.js';
 import { TeachSocket, type TeachSocketState } from './teach-socket.js';
 
@@ -145,6 +146,9 @@ class DashboardPage {
       width: 240,
       height: 240,
     });
+    const sizeButton = button('', () => setCompact(!hero.classList.contains('compact')), {
+      class: 'small',
+    });
     const hero = h(
       'section',
       { class: 'join-hero', 'aria-label': 'How to join' },
@@ -155,10 +159,19 @@ class DashboardPage {
         this.joinUrl,
         h('p', { class: 'join-label' }, 'or type the code on the course page'),
         this.code,
-        h('div', { class: 'join-state' }, this.openState, this.openButton),
+        h('div', { class: 'join-state' }, this.openState, this.openButton, sizeButton),
       ),
       qr,
     );
+    // Large to project while learners join; small afterwards, to leave the screen to the class.
+    const sizeKey = `ebpf-lab:join-compact:${this.classId}`;
+    const setCompact = (compact: boolean) => {
+      hero.classList.toggle('compact', compact);
+      sizeButton.textContent = compact ? 'Show the code large' : 'Make it small';
+      if (compact) local.set(sizeKey, '1');
+      else local.remove(sizeKey);
+    };
+    setCompact(local.get(sizeKey) === '1');
 
     const header = topBar(
       this.summary.name,
