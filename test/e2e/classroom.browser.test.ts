@@ -1,0 +1,346 @@
+/**
+ * A class in real Chromium against a real lab server (fake sandboxes: nothing here needs a
+ * probe to really run). The instructor opens the instructor link and creates a class; three
+ * learners join in browsers of their own (one by typing the code on the course page); one
+ * runs a probe the verifier rejects three times, one raises a hand; the dashboard shows it all
+ * without a reload, the raised hand and the stuck learner on top; a broadcast reaches the
+ * learners' lesson pages; the instructor lowers the hand; the CSV export holds the right rows.
+ * Screenshots go to test-results/screenshots/classroom-*.png.
+ */
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { resolveConfig } from '../../app/server/config.js';
+import { type LabServer, startLabServer } from '../../app/server/server.js';
+import { PACKAGE_ROOT } from '../../runner/paths.js';
+import type { HostMessage } from '../../runner/protocol/messages.js';
+import { type FakeSandbox, FakeSource } from '../fake-sandbox.js';
+
+const SCREENSHOTS = join(PACKAGE_ROOT, 'test-results', 'screenshots');
+const COURSE = join(PACKAGE_ROOT, 'test', 'fixtures', 'course');
+const CHROMIUM_FLAGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+const LESSON = '01-hello';
+/** A display name that must show as typed, never as HTML. */
+const XSS_NAME = '<img src=x onerror=alert(1)>';
+const LEARNERS = ['Ada Lovelace', 'Grace "Amazing" Hopper, RN', XSS_NAME] as const;
+const BROADCAST = 'Break until 10:30 — stretch your legs';
+/** Whatever the guest is asked to run with this in it, the verifier rejects. */
+const BAD_SOURCE = `int hello_world(void *ctx) {
+    int *p = 0; // BAD: read through a null pointer
+    return *p;
+}
+`;
+
+/** The guest: compiles ahead without complaint; a run whose source says BAD is rejected. */
+function guest(message: HostMessage, sandbox: FakeSandbox): void {
+  switch (message.type) {
+    case 'prepare':
+      sandbox.emit({
+        type: 'prepared',
+        id: message.id,
+        cached: false,
+        compilerLog: '',
+        error: null,
+      });
+      break;
+    case 'run':
+      if (message.source.includes('BAD')) {
+        sandbox.emit({
+          type: 'run-error',
+          id: message.id,
+          kind: 'verifier',
+          message: 'The verifier rejected the program.',
+          log: "R1 invalid mem access 'scalar'\nprocessed 2 insns",
+        });
+        sandbox.emit({ type: 'run-stopped', id: message.id, reason: 'error' });
+      } else {
+        sandbox.emit({
+          type: 'run-attached',
+          id: message.id,
+          probes: [{ kind: 'kprobe', event: '__x64_sys_clone', fn: 'hello_world' }],
+          compilerLog: '',
+        });
+      }
+      break;
+    case 'dump-programs':
+      sandbox.emit({ type: 'programs', id: message.id, programs: [] });
+      break;
+    case 'stop':
+      sandbox.emit({ type: 'run-stopped', id: message.id, reason: 'requested' });
+      break;
+  }
+}
+
+let lab: LabServer;
+let browser: Browser;
+let dataDir: string;
+const contexts: BrowserContext[] = [];
+/** Uncaught errors and dialogs (an alert would be the XSS name running) on any page. */
+const problems: string[] = [];
+
+async function newPage(): Promise<Page> {
+  const context = await browser.newContext({ viewport: { width: 1440, height: 960 } });
+  contexts.push(context);
+  const page = await context.newPage();
+  page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
+  page.on('dialog', (dialog) => {
+    if (dialog.type() === 'alert') problems.push(`alert: ${dialog.message()}`);
+    void dialog.accept();
+  });
+  return page;
+}
+
+const shot = (page: Page, name: string, fullPage = false) =>
+  page.screenshot({ path: join(SCREENSHOTS, `classroom-${name}.png`), fullPage });
+
+beforeAll(async () => {
+  mkdirSync(SCREENSHOTS, { recursive: true });
+  dataDir = mkdtempSync(join(tmpdir(), 'ebpf-lab-class-ui-'));
+  lab = await startLabServer(
+    resolveConfig({ port: 0, dataDir, warmSandboxes: 0, lessonsDir: COURSE }),
+    new FakeSource(guest),
+    { dashboardTiming: { pushEveryMs: 100, refreshEveryMs: 5_000 } },
+  );
+  browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_FLAGS });
+});
+
+afterAll(async () => {
+  for (const context of contexts) await context.close();
+  await browser?.close();
+  await lab?.close();
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+describe('a class in the browser', () => {
+  let teacher: Page;
+  let classUrl: string;
+  let code: string;
+  const learners: Page[] = [];
+  /** The learner table's rows, top to bottom, as "name | …" text. */
+  const rowNames = () =>
+    teacher
+      .getByRole('table', { name: 'Learners' })
+      .locator('tbody tr .learner-name')
+      .allTextContents();
+  const rowOf = (name: string) =>
+    teacher.locator('tbody tr.learner-row').filter({
+      has: teacher.locator('.learner-name', { hasText: name }),
+    });
+
+  it('signs the instructor in from the link, and drops the secret from the address bar', async () => {
+    teacher = await newPage();
+    await teacher.goto(lab.instructorUrl);
+    await expect
+      .poll(() => teacher.getByRole('heading', { name: 'Your classes' }).isVisible())
+      .toBe(true);
+    expect(teacher.url()).toBe(`${lab.baseUrl}/teach`);
+    // Another browser, without the link, is told where the way in is.
+    const stranger = await newPage();
+    await stranger.goto(`${lab.baseUrl}/teach`);
+    await expect
+      .poll(() => stranger.getByRole('heading', { name: 'Sign in as the instructor' }).isVisible())
+      .toBe(true);
+    await shot(stranger, 'not-signed-in');
+  });
+
+  it('creates a class with its lessons in the order ticked, and opens its dashboard', async () => {
+    await teacher.getByLabel('Name', { exact: true }).fill('Tuesday workshop');
+    // Ticked second lesson first: the class's order is the ticking order.
+    await teacher.getByLabel('Verifier fixture').check();
+    await teacher.getByLabel('Hello fixture').check();
+    await expect
+      .poll(() => teacher.getByRole('list', { name: 'Class lessons in order' }).textContent())
+      .toMatch(/Verifier fixture[\s\S]*Hello fixture/);
+    await teacher.getByRole('button', { name: 'Move Hello fixture up' }).click();
+    await expect
+      .poll(() => teacher.getByRole('list', { name: 'Class lessons in order' }).textContent())
+      .toMatch(/Hello fixture[\s\S]*Verifier fixture/);
+    await shot(teacher, 'new-class-form', true);
+    await teacher.getByRole('button', { name: 'Create class' }).click();
+    await teacher.waitForURL(/\/teach\/\d+$/);
+    classUrl = teacher.url();
+    code = ((await teacher.locator('.join-code').textContent()) ?? '').trim();
+    expect(code).toMatch(/^[A-HJ-KM-NP-Z2-9]{6}$/);
+    await expect
+      .poll(() => teacher.locator('.join-url').textContent())
+      .toBe(`${lab.baseUrl}/join/${code}`);
+    await expect.poll(() => teacher.locator('.live-badge').textContent()).toBe('Live');
+    // The QR code is an image the page could load (the instructor's cookie went with it).
+    await expect
+      .poll(() =>
+        teacher.locator('.join-qr').evaluate((img) => (img as HTMLImageElement).naturalWidth),
+      )
+      .toBeGreaterThan(0);
+    await shot(teacher, 'dashboard-empty');
+  });
+
+  it('lets three learners join in browsers of their own, and each keeps a resume link', async () => {
+    for (const [index, name] of LEARNERS.entries()) {
+      const page = await newPage();
+      learners.push(page);
+      if (index === 2) {
+        // The third types the code on the course page, as read off the projector.
+        await page.goto(`${lab.baseUrl}/`);
+        await page.getByLabel('Join a class: code').fill(code.toLowerCase());
+        await page.getByRole('button', { name: 'Join', exact: true }).click();
+        await page.waitForURL(/\/join\//);
+      } else {
+        await page.goto(`${lab.baseUrl}/join/${code}`);
+      }
+      await page.getByLabel('Your name, as your instructor will see it').fill(name);
+      await page.getByRole('button', { name: 'Join the class' }).click();
+      await expect
+        .poll(() => page.getByRole('heading', { name: 'Keep this link' }).isVisible())
+        .toBe(true);
+      expect(await page.locator('.resume-url').textContent()).toMatch(
+        new RegExp(`^${lab.baseUrl}/resume#[A-Za-z0-9_-]{43}$`),
+      );
+      expect(await page.getByRole('heading', { level: 1 }).textContent()).toBe(`Welcome, ${name}`);
+      if (index === 1) await shot(page, 'joined');
+      await page.getByRole('link', { name: 'Continue to the course' }).click();
+      await expect
+        .poll(() => page.locator('.class-member-note').textContent())
+        .toContain('Tuesday workshop');
+      if (index === 1) await shot(page, 'course-as-member');
+    }
+    // Without a reload the dashboard has them all, the XSS name as typed.
+    await expect.poll(rowNames, { timeout: 10_000 }).toHaveLength(3);
+    expect([...(await rowNames())].sort()).toEqual([...LEARNERS].sort());
+  });
+
+  it('shows who works where, a stuck learner and a raised hand on top, live', async () => {
+    const [ada, grace, third] = learners as [Page, Page, Page];
+    // Ada's draft in the editor is a probe the verifier rejects.
+    await ada.evaluate(
+      ([key, text]) => localStorage.setItem(key as string, text as string),
+      [`ebpf-lab:lesson:${LESSON}:hello_world.c`, BAD_SOURCE],
+    );
+    for (const page of learners) await page.goto(`${lab.baseUrl}/lessons/${LESSON}`);
+    for (const page of learners) {
+      await expect
+        .poll(() => page.getByRole('button', { name: 'Raise hand' }).isVisible(), {
+          timeout: 30_000,
+        })
+        .toBe(true);
+    }
+    for (let i = 0; i < 3; i++) {
+      const run = ada.getByRole('button', { name: 'Run', exact: true });
+      await expect.poll(() => run.isEnabled(), { timeout: 30_000 }).toBe(true);
+      await run.click();
+      await expect
+        .poll(() => ada.getByRole('status').first().getAttribute('data-tone'), { timeout: 30_000 })
+        .toBe('error');
+    }
+    await third.getByRole('button', { name: 'Run', exact: true }).click();
+    await expect
+      .poll(() => third.getByRole('status').first().textContent(), { timeout: 30_000 })
+      .toMatch(/attached/i);
+
+    await grace.getByRole('button', { name: 'Raise hand' }).click();
+    await expect
+      .poll(() => grace.getByRole('button', { name: 'Lower hand' }).isVisible())
+      .toBe(true);
+
+    // Both stuck learners above the rest (longest stuck first: Ada's runs came before the hand).
+    await expect
+      .poll(async () => await teacher.locator('tbody tr.learner-row.stuck').count(), {
+        timeout: 10_000,
+      })
+      .toBe(2);
+    const top = await rowNames();
+    expect(top.slice(0, 2).sort()).toEqual([LEARNERS[0], LEARNERS[1]].sort());
+    expect(top[2]).toBe(XSS_NAME);
+    const graceRow = rowOf('Hopper');
+    expect(await graceRow.getAttribute('data-stuck')).toBe('hand-raised');
+    expect(await graceRow.textContent()).toMatch(/Hand raised/);
+    const adaRow = rowOf('Ada Lovelace');
+    expect(await adaRow.getAttribute('data-stuck')).toBe('failing-runs');
+    expect(await adaRow.textContent()).toMatch(/Runs failing/);
+    expect(await adaRow.textContent()).toMatch(/verifier/i);
+    expect(await adaRow.locator('td').nth(0).textContent()).toBe('Hello fixture');
+    await expect.poll(() => rowOf(XSS_NAME).textContent()).toMatch(/attached/);
+    // The grid: everyone has attempted lesson 1 (the class's first), nobody lesson 2.
+    const cells = await teacher
+      .getByRole('table', { name: 'Lessons by learner' })
+      .locator('.grid-cell')
+      .evaluateAll((spans) => spans.map((s) => (s as HTMLElement).dataset.cell));
+    expect(cells).toEqual([
+      'attempted',
+      'not-started',
+      'attempted',
+      'not-started',
+      'attempted',
+      'not-started',
+    ]);
+    await shot(teacher, 'dashboard-live', true);
+  });
+
+  it('broadcasts a banner to every learner, and lowers a hand from the dashboard', async () => {
+    const [, grace, third] = learners as [Page, Page, Page];
+    await teacher.getByRole('textbox', { name: 'Message to broadcast' }).fill(BROADCAST);
+    await teacher.getByRole('button', { name: 'Broadcast' }).click();
+    await expect
+      .poll(() => teacher.locator('.broadcast-result').textContent())
+      .toBe('Sent to 3 learners with the lab open');
+    for (const page of learners) {
+      await expect.poll(() => page.locator('.class-banner-text').textContent()).toBe(BROADCAST);
+    }
+    await shot(grace, 'learner-banner-hand');
+
+    // A tab opened later still gets it, until it is dismissed.
+    await third.reload();
+    await expect.poll(() => third.locator('.class-banner-text').textContent()).toBe(BROADCAST);
+    await third.getByRole('button', { name: 'Dismiss the message' }).click();
+    expect(await third.locator('.class-banner').isHidden()).toBe(true);
+
+    await rowOf('Hopper')
+      .getByRole('button', { name: /^Lower hand/ })
+      .click();
+    await expect
+      .poll(() => grace.getByRole('button', { name: 'Raise hand' }).isVisible(), {
+        timeout: 10_000,
+      })
+      .toBe(true);
+    await expect.poll(() => rowOf('Hopper').getAttribute('data-stuck')).toBe(null);
+  });
+
+  it('re-admits a learner with a new resume link, and exports the class as CSV', async () => {
+    await rowOf('Ada Lovelace')
+      .getByRole('button', { name: /^Re-admit/ })
+      .click();
+    await expect
+      .poll(() => rowOf('Ada Lovelace').locator('.resume-link-url').textContent())
+      .toMatch(/\/resume#[A-Za-z0-9_-]{43}$/);
+    await shot(teacher, 'dashboard-readmit', true);
+
+    const [download] = await Promise.all([
+      teacher.waitForEvent('download'),
+      teacher.getByRole('link', { name: 'CSV' }).click(),
+    ]);
+    const file = join(dataDir, 'export.csv');
+    await download.saveAs(file);
+    const csv = readFileSync(file, 'utf8');
+    const lines = csv
+      .replace(/^\uFEFF/, '')
+      .trim()
+      .split(/\r\n/);
+    // A header, then each learner × each of the class's two lessons.
+    expect(lines).toHaveLength(1 + 3 * 2);
+    expect(csv).toContain('"Grace ""Amazing"" Hopper, RN"');
+    expect(csv).toContain(XSS_NAME);
+    expect(lines.filter((l) => l.includes('Hello fixture'))).toHaveLength(3);
+    expect(lines.filter((l) => l.includes('Verifier fixture'))).toHaveLength(3);
+    // Ada: lesson 1 not done, no checks, her three runs.
+    expect(lines.find((l) => l.startsWith('Ada Lovelace,01-hello,'))).toMatch(/,no,,,,3,0,\d+$/);
+    expect(teacher.url()).toBe(classUrl);
+    expect(problems).toEqual([]);
+  });
+});
