@@ -354,19 +354,19 @@ class DashboardPage {
         'th',
         { scope: 'row', class: 'learner-name-cell' },
         h('span', { class: 'learner-name' }, learner.name),
-        learner.hand
-          ? h(
-              'span',
-              { class: 'hand-badge', title: `Hand raised ${ago(learner.hand.raisedAt, now)}` },
-              '✋ hand up',
-            )
+        // A raised hand is the stuck rule's first reason; the badge is for a hand it did not name.
+        learner.hand && stuck?.reason !== 'hand-raised'
+          ? h('span', { class: 'hand-badge' }, `Hand raised ${ago(learner.hand.raisedAt, now)}`)
           : null,
         stuck
           ? h(
               'span',
               { class: 'stuck-reason' },
               h('strong', {}, STUCK_LABELS[stuck.reason] ?? stuck.reason),
-              ` · ${stuck.detail} · ${ago(stuck.since, now)}`,
+              // "Hand raised · 2 min ago" says it all; other reasons have the rule's words.
+              stuck.reason === 'hand-raised'
+                ? ` · ${ago(stuck.since, now)}`
+                : ` · ${stuck.detail} · ${ago(stuck.since, now)}`,
             )
           : null,
         resumeLink
