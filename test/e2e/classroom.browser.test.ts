@@ -101,14 +101,19 @@ async function newPage(): Promise<Page> {
 const shot = (page: Page, name: string, fullPage = false) =>
   page.screenshot({ path: join(SCREENSHOTS, `classroom-${name}.png`), fullPage });
 
-beforeAll(async () => {
-  mkdirSync(SCREENSHOTS, { recursive: true });
-  dataDir = mkdtempSync(join(tmpdir(), 'ebpf-lab-class-ui-'));
-  lab = await startLabServer(
-    resolveConfig({ port: 0, dataDir, warmSandboxes: 0, lessonsDir: COURSE }),
+/** The lab on `port` (0: any free one), on the test's data directory. */
+function startLab(port: number): Promise<LabServer> {
+  return startLabServer(
+    resolveConfig({ port, dataDir, warmSandboxes: 0, lessonsDir: COURSE }),
     new FakeSource(guest),
     { dashboardTiming: { pushEveryMs: 100, refreshEveryMs: 5_000 } },
   );
+}
+
+beforeAll(async () => {
+  mkdirSync(SCREENSHOTS, { recursive: true });
+  dataDir = mkdtempSync(join(tmpdir(), 'ebpf-lab-class-ui-'));
+  lab = await startLab(0);
   browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_FLAGS });
 });
 
@@ -341,6 +346,27 @@ describe('a class in the browser', () => {
     // Ada: lesson 1 not done, no checks, her three runs.
     expect(lines.find((l) => l.startsWith('Ada Lovelace,01-hello,'))).toMatch(/,no,,,,3,0,\d+$/);
     expect(teacher.url()).toBe(classUrl);
+  });
+
+  it("keeps the dashboard and the learners' tabs across a server restart, reconnecting by themselves", async () => {
+    const port = Number(new URL(lab.url).port);
+    await lab.close();
+    await expect
+      .poll(() => teacher.locator('.live-badge').textContent(), { timeout: 15_000 })
+      .not.toBe('Live');
+    lab = await startLab(port);
+    // The same class, its learners, no reload: the socket came back and watches again.
+    await expect
+      .poll(() => teacher.locator('.live-badge').textContent(), { timeout: 30_000 })
+      .toBe('Live');
+    await expect.poll(rowNames, { timeout: 30_000 }).toHaveLength(3);
+    expect(await rowOf('Ada Lovelace').locator('td').nth(5).textContent()).toBe('3');
+    // The learners' tabs reconnect too, and the dashboard sees them online again.
+    await expect
+      .poll(() => teacher.locator('.class-stats').textContent(), { timeout: 60_000 })
+      .toMatch(/3 online/);
+    expect(teacher.url()).toBe(classUrl);
+    await shot(teacher, 'dashboard-after-restart');
     expect(problems).toEqual([]);
   });
 });
