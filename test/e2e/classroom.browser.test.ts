@@ -325,6 +325,19 @@ describe('a class in the browser', () => {
       .poll(() => rowOf('Ada Lovelace').locator('.resume-link-url').textContent())
       .toMatch(/\/resume#[A-Za-z0-9_-]{43}$/);
     await shot(teacher, 'dashboard-readmit', true);
+    // Ada, in a browser that never saw her, opens it: her progress is hers again.
+    const link = (await rowOf('Ada Lovelace').locator('.resume-link-url').textContent()) ?? '';
+    const elsewhere = await newPage();
+    await elsewhere.goto(link);
+    await expect
+      .poll(() => elsewhere.locator('main').textContent())
+      .toContain('You are Ada Lovelace in Tuesday workshop again');
+    expect(elsewhere.url()).toBe(`${lab.baseUrl}/resume`);
+    await elsewhere.getByRole('link', { name: 'Continue to the course' }).click();
+    await expect
+      .poll(() => elsewhere.locator('.class-member-note').textContent())
+      .toBe('You are in Tuesday workshop as Ada Lovelace.');
+    await elsewhere.context().close();
 
     const [download] = await Promise.all([
       teacher.waitForEvent('download'),
