@@ -33,6 +33,7 @@ import { buildTemplate } from '../runner/sandbox/template-build.js';
 import { runNeighbourBench } from './bench-neighbour.js';
 import { progressLine } from './progress.js';
 import type { SoakResult } from './soak.js';
+import { median } from './stats.js';
 import { UsageError } from './usage.js';
 
 export const BENCH_USAGE = `Usage: ebpf-lab bench [--runs N] [--json] [--neighbour]
@@ -74,13 +75,6 @@ export interface BenchResult {
   idle_cpu_pct_per_sandbox: number;
   pss_mb_per_sandbox: number;
   samples: { warm_run_ms: number[]; warm_compile_run_ms: number[]; guide_run_ms: number[] };
-}
-
-export function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  if (sorted.length === 0) return Number.NaN;
-  return sorted.length % 2 ? (sorted[mid] ?? 0) : ((sorted[mid - 1] ?? 0) + (sorted[mid] ?? 0)) / 2;
 }
 
 /** Starts a probe run, fires the trigger once attached, resolves at the first Hello World line. */
