@@ -36,17 +36,37 @@ import type { SoakResult } from './soak.js';
 import { median } from './stats.js';
 import { UsageError } from './usage.js';
 
-export const BENCH_USAGE = `Usage: ebpf-lab bench [--runs N] [--json] [--neighbour]
+const MAX_LEARNERS = 64;
+const DEFAULT_MINUTES = 3;
+
+export const BENCH_USAGE = `Usage: ebpf-lab bench [--runs N] [--json]
        ebpf-lab bench --soak N [--json]
+       ebpf-lab bench --learners N [--minutes M] [--no-templates] [--json]
+       ebpf-lab bench --neighbour [--runs N] [--json]
 
 Boots a sandbox and measures boot, cold run, warm runs and the guide's own
-\`python3 hello_world.py\`, interleaved in the same sandbox.
+\`python3 hello_world.py\`, interleaved in the same sandbox; then a sandbox
+restored from the VM template: restore time, first Run, idle CPU, PSS.
 
   --runs N   rounds of warm, warm-compile and guide runs (default 5, at least 1)
   --soak N   instead: N Runs in one sandbox through the lab server's WebSocket;
              reports failures, Run latency (median, p95, max) and the resident
              memory of the server and the sandbox at the start, after 50 Runs
              and at the end
+  --learners N
+             instead: capacity. A lab server on 127.0.0.1 with room for N
+             sandboxes and N simulated learners (1 to ${MAX_LEARNERS}), each a tab over its
+             WebSocket, arriving over the first 30 s; each in lesson 2, again and
+             again: a new source, compiled ahead, Run, \`ls\` in the shell, the
+             first trace line, Check, then 30-60 s of thinking (seeded). Reports
+             p50/p95 of Run -> first trace line and of Check, failures and why,
+             sandboxes, host CPU (% of the machine) and memory in use (peak)
+  --minutes M
+             with --learners: how long learners start new cycles (default ${DEFAULT_MINUTES});
+             the cycles under way then finish
+  --no-templates
+             with --learners: every sandbox boots cold instead of restoring the
+             VM template
   --json     print the results as one JSON object on the last line
   --neighbour
              instead: a victim sandbox's warm Run (to the first trace line) alone, then
@@ -54,7 +74,8 @@ Boots a sandbox and measures boot, cold run, warm runs and the guide's own
              host CPU quota every sandbox gets
 
 Targets on a 2-core machine under software emulation: boot-to-ready <= 3 s,
-warm run <= 1.5 s median, warm run / guide run <= 0.4.`;
+warm run <= 1.5 s median, warm run / guide run <= 0.4;
+with --learners, p95 of Run -> first trace line <= 10 s.`;
 
 const TRIGGER = 'ls /';
 const FIRST_LINE_TIMEOUT_MS = 120_000;
@@ -275,6 +296,56 @@ async function soakCommand(value: string, json: boolean): Promise<number> {
   return result.failures === 0 ? 0 : 1;
 }
 
+async function capacityCommand(
+  learnersValue: string,
+  minutesValue: string | undefined,
+  templates: boolean,
+  json: boolean,
+): Promise<number> {
+  const learners = Number(learnersValue);
+  if (!Number.isInteger(learners) || learners < 1 || learners > MAX_LEARNERS) {
+    throw new UsageError(
+      `--learners must be a whole number from 1 to ${MAX_LEARNERS}, got "${learnersValue}"`,
+    );
+  }
+  const minutes = minutesValue === undefined ? DEFAULT_MINUTES : Number(minutesValue);
+  if (!Number.isFinite(minutes) || minutes <= 0 || minutes > 120) {
+    throw new UsageError(`--minutes must be a number above 0, at most 120, got "${minutesValue}"`);
+  }
+  const { runCapacity } = await import('./capacity.js');
+  const result = await runCapacity({ learners, minutes, templates }, (text) =>
+    progressLine('capacity', text),
+  );
+  if (json) {
+    process.stdout.write(`${JSON.stringify(result)}\n`);
+    return result.failures === 0 ? 0 : 1;
+  }
+  const rows: [string, string][] = [
+    ['learners', `${result.learners} for ${result.minutes} min (${result.duration_s} s)`],
+    ['sandboxes', result.templates ? 'restored from the template' : 'booted cold'],
+    ['cycles (edit, Run, Check)', String(result.cycles)],
+    ['Run -> first trace line, p50 / p95', `${result.run_ms_p50} / ${result.run_ms_p95} ms`],
+    ['Check, p50 / p95', `${result.check_ms_p50} / ${result.check_ms_p95} ms`],
+    ['failures', String(result.failures)],
+    [
+      'sandboxes started (from template; peak)',
+      `${result.sandboxes} (${result.sandboxes_from_template}; ${result.sandboxes_peak} at once)`,
+    ],
+    [
+      'tab open -> sandbox ready, p50 / p95',
+      `${result.sandbox_ready_ms_p50} / ${result.sandbox_ready_ms_p95} ms`,
+    ],
+    ['host CPU over the window', `${result.host_cpu_pct} % of ${result.host_cpus} cores`],
+    [
+      'host memory in use (start -> peak)',
+      `${result.host_mem_used_mb_start} -> ${result.host_mem_used_mb_peak} of ${result.host_mem_total_mb} MB`,
+    ],
+  ];
+  for (const [name, text] of rows) process.stdout.write(`${name.padEnd(42)} ${text}\n`);
+  for (const reason of result.failure_reasons) process.stdout.write(`failed: ${reason}\n`);
+  return result.failures === 0 ? 0 : 1;
+}
+
 export async function benchCommand(args: string[]): Promise<number> {
   const { values } = parseArgs({
     args,
@@ -283,9 +354,23 @@ export async function benchCommand(args: string[]): Promise<number> {
       soak: { type: 'string' },
       json: { type: 'boolean' },
       neighbour: { type: 'boolean' },
+      learners: { type: 'string' },
+      minutes: { type: 'string' },
+      'no-templates': { type: 'boolean' },
     },
   });
+  if (values.learners === undefined && (values.minutes !== undefined || values['no-templates'])) {
+    throw new UsageError('--minutes and --no-templates go with --learners N');
+  }
   if (values.soak !== undefined) return soakCommand(values.soak, values.json ?? false);
+  if (values.learners !== undefined) {
+    return capacityCommand(
+      values.learners,
+      values.minutes,
+      !values['no-templates'],
+      values.json ?? false,
+    );
+  }
   const runs = values.runs === undefined ? 5 : Number(values.runs);
   if (!Number.isInteger(runs) || runs < 1 || runs > 100) {
     throw new UsageError(`--runs must be a whole number from 1 to 100, got "${values.runs}"`);
