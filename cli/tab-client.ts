@@ -171,7 +171,12 @@ export async function pressRun(tab: TabClient, press: RunPress): Promise<number>
   if (press.compileAhead) {
     const digest = sourceDigest(source);
     const answered = tab.waitFor(
-      (m) => (m?.type === 'diagnostics' && m.source === digest ? true : undefined),
+      (m) => {
+        if (m?.type === 'status' && m.phase === 'error') {
+          throw new Error(`the compile-ahead failed: ${m.text}`);
+        }
+        return m?.type === 'diagnostics' && m.source === digest ? true : undefined;
+      },
       'answer to the compile-ahead',
       timeoutMs,
     );
@@ -182,6 +187,8 @@ export async function pressRun(tab: TabClient, press: RunPress): Promise<number>
   const attached = tab.waitFor(
     (m) => {
       if (m?.type === 'run-error') throw new Error(`the Run failed (${m.kind}): ${m.message}`);
+      // The sandbox failed under the Run (it could not start, or it was replaced as stuck).
+      if (m?.type === 'status' && m.phase === 'error') throw new Error(`the Run failed: ${m.text}`);
       return m?.type === 'attached' ? true : undefined;
     },
     'attach',
