@@ -13,7 +13,8 @@ import { PACKAGE_ROOT } from '../runner/paths.js';
 import { execInSandbox } from '../runner/sandbox/exec.js';
 import { QemuSandboxDriver } from '../runner/sandbox/qemu.js';
 import type { Sandbox } from '../runner/sandbox/sandbox.js';
-import { median, timeToFirstLine } from './bench.js';
+import { timeToFirstLine } from './bench.js';
+import { median } from './stats.js';
 
 const BURN_BOTH_VCPUS =
   'for i in 1 2; do nohup sh -c "while :; do :; done" >/dev/null 2>&1 & done; echo burning';

@@ -9,6 +9,10 @@
  *   warm_compile_run_ms    the same with a source never seen before (a real clang compile)
  *   guide_run_ms           the guide's own way: `python3 hello_world.py` started fresh in the
  *                          same sandbox, until its first trace line
+ *   browser_run_ms         the browser's Run through a real lab server's WebSocket, in the same
+ *                          sandbox: a new source compiled ahead (as the page does while the
+ *                          learner types), then Run, `ls` typed in the shell, the first trace
+ *                          line (browser-run.ts); browser_run_ratio is its median / warm_run's
  *   restore_ready_ms       power-on to agent ready for a sandbox restored from the VM template
  *                          (boot_ready_ms is a cold boot, measured in the same bench)
  *   first_run_ms           the first Run (a new source) on a freshly restored sandbox
@@ -16,7 +20,7 @@
  *   pss_mb_per_sandbox     proportional resident memory of an idle restored sandbox, with the
  *                          template's pages shared with the other sandboxes
  *
- * Warm, warm-compile and guide runs are interleaved, round by round, so machine noise hits
+ * Warm, warm-compile, guide and browser runs are interleaved, round by round, so machine noise hits
  * them alike. The medians and their ratio are what to quote.
  */
 
@@ -31,21 +35,45 @@ import { QemuSandboxDriver } from '../runner/sandbox/qemu.js';
 import type { Sandbox } from '../runner/sandbox/sandbox.js';
 import { buildTemplate } from '../runner/sandbox/template-build.js';
 import { runNeighbourBench } from './bench-neighbour.js';
+import { startBrowserRuns } from './browser-run.js';
 import { progressLine } from './progress.js';
 import type { SoakResult } from './soak.js';
+import { median } from './stats.js';
 import { UsageError } from './usage.js';
 
-export const BENCH_USAGE = `Usage: ebpf-lab bench [--runs N] [--json] [--neighbour]
+const MAX_LEARNERS = 64;
+const DEFAULT_MINUTES = 3;
+
+export const BENCH_USAGE = `Usage: ebpf-lab bench [--runs N] [--json]
        ebpf-lab bench --soak N [--json]
+       ebpf-lab bench --learners N [--minutes M] [--no-templates] [--json]
+       ebpf-lab bench --neighbour [--runs N] [--json]
 
-Boots a sandbox and measures boot, cold run, warm runs and the guide's own
-\`python3 hello_world.py\`, interleaved in the same sandbox.
+Boots a sandbox and measures boot, cold run, warm runs, the guide's own
+\`python3 hello_world.py\` and the browser's Run (a tab of a lab server on the
+same sandbox, source compiled ahead), interleaved in the same sandbox; then a
+sandbox restored from the VM template: restore time, first Run, idle CPU, PSS.
 
-  --runs N   rounds of warm, warm-compile and guide runs (default 5, at least 1)
+  --runs N   rounds of warm, warm-compile, guide and browser runs (default 5, at
+             least 1)
   --soak N   instead: N Runs in one sandbox through the lab server's WebSocket;
              reports failures, Run latency (median, p95, max) and the resident
              memory of the server and the sandbox at the start, after 50 Runs
              and at the end
+  --learners N
+             instead: capacity. A lab server on 127.0.0.1 with room for N
+             sandboxes and N simulated learners (1 to ${MAX_LEARNERS}), each a tab over its
+             WebSocket, arriving over the first 30 s; each in lesson 2, again and
+             again: a new source, compiled ahead, Run, \`ls\` in the shell, the
+             first trace line, Check, then 30-60 s of thinking (seeded). Reports
+             p50/p95 of Run -> first trace line and of Check, failures and why,
+             sandboxes, host CPU (% of the machine) and memory in use (peak)
+  --minutes M
+             with --learners: how long learners start new cycles (default ${DEFAULT_MINUTES});
+             the cycles under way then finish
+  --no-templates
+             with --learners: every sandbox boots cold instead of restoring the
+             VM template
   --json     print the results as one JSON object on the last line
   --neighbour
              instead: a victim sandbox's warm Run (to the first trace line) alone, then
@@ -53,7 +81,8 @@ Boots a sandbox and measures boot, cold run, warm runs and the guide's own
              host CPU quota every sandbox gets
 
 Targets on a 2-core machine under software emulation: boot-to-ready <= 3 s,
-warm run <= 1.5 s median, warm run / guide run <= 0.4.`;
+warm run <= 1.5 s median, warm run / guide run <= 0.4, browser / warm <= 1.3;
+with --learners, p95 of Run -> first trace line <= 10 s.`;
 
 const TRIGGER = 'ls /';
 const FIRST_LINE_TIMEOUT_MS = 120_000;
@@ -69,18 +98,19 @@ export interface BenchResult {
   warm_compile_run_ms_median: number;
   guide_run_ms: number;
   ratio_warm_to_guide: number;
+  browser_run_ms_median: number;
+  /** browser_run_ms_median / warm_run_ms_median: what the web path adds (target <= 1.3). */
+  browser_run_ratio: number;
   restore_ready_ms: number;
   first_run_ms: number;
   idle_cpu_pct_per_sandbox: number;
   pss_mb_per_sandbox: number;
-  samples: { warm_run_ms: number[]; warm_compile_run_ms: number[]; guide_run_ms: number[] };
-}
-
-export function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  if (sorted.length === 0) return Number.NaN;
-  return sorted.length % 2 ? (sorted[mid] ?? 0) : ((sorted[mid - 1] ?? 0) + (sorted[mid] ?? 0)) / 2;
+  samples: {
+    warm_run_ms: number[];
+    warm_compile_run_ms: number[];
+    guide_run_ms: number[];
+    browser_run_ms: number[];
+  };
 }
 
 /** Starts a probe run, fires the trigger once attached, resolves at the first Hello World line. */
@@ -194,18 +224,27 @@ export async function runBench(
       warm_run_ms: [],
       warm_compile_run_ms: [],
       guide_run_ms: [],
+      browser_run_ms: [],
     };
-    for (let round = 1; round <= runs; round++) {
-      samples.warm_run_ms.push(await timeToFirstLine(sandbox, source));
-      // A comment makes the text new (a cache miss) without changing the program.
-      samples.warm_compile_run_ms.push(
-        await timeToFirstLine(sandbox, `// bench round ${round} ${Date.now()}\n${source}`),
-      );
-      samples.guide_run_ms.push(await guideRun(sandbox));
-      report(
-        `round ${round}/${runs}: warm ${samples.warm_run_ms.at(-1)} ms, ` +
-          `warm compile ${samples.warm_compile_run_ms.at(-1)} ms, guide ${samples.guide_run_ms.at(-1)} ms`,
-      );
+    report('opening the lab in a tab, on the same sandbox');
+    const browser = await startBrowserRuns(sandbox, source, report);
+    try {
+      for (let round = 1; round <= runs; round++) {
+        samples.warm_run_ms.push(await timeToFirstLine(sandbox, source));
+        // A comment makes the text new (a cache miss) without changing the program.
+        samples.warm_compile_run_ms.push(
+          await timeToFirstLine(sandbox, `// bench round ${round} ${Date.now()}\n${source}`),
+        );
+        samples.guide_run_ms.push(await guideRun(sandbox));
+        samples.browser_run_ms.push(await browser.run(round));
+        report(
+          `round ${round}/${runs}: warm ${samples.warm_run_ms.at(-1)} ms, ` +
+            `warm compile ${samples.warm_compile_run_ms.at(-1)} ms, guide ${samples.guide_run_ms.at(-1)} ms, ` +
+            `browser ${samples.browser_run_ms.at(-1)} ms`,
+        );
+      }
+    } finally {
+      await browser.close();
     }
     // A learner's sandbox: restored from the template, while the cold one still runs.
     const restored = await templated.start({ onProgress: report });
@@ -235,6 +274,7 @@ export async function runBench(
     }
     const warm = median(samples.warm_run_ms);
     const guide = median(samples.guide_run_ms);
+    const browserRun = median(samples.browser_run_ms);
     return {
       mode: sandbox.mode,
       kernel: sandbox.kernel,
@@ -245,6 +285,8 @@ export async function runBench(
       warm_compile_run_ms_median: median(samples.warm_compile_run_ms),
       guide_run_ms: guide,
       ratio_warm_to_guide: Number((warm / guide).toFixed(3)),
+      browser_run_ms_median: browserRun,
+      browser_run_ratio: Number((browserRun / warm).toFixed(3)),
       ...restore,
       samples,
     };
@@ -281,6 +323,56 @@ async function soakCommand(value: string, json: boolean): Promise<number> {
   return result.failures === 0 ? 0 : 1;
 }
 
+async function capacityCommand(
+  learnersValue: string,
+  minutesValue: string | undefined,
+  templates: boolean,
+  json: boolean,
+): Promise<number> {
+  const learners = Number(learnersValue);
+  if (!Number.isInteger(learners) || learners < 1 || learners > MAX_LEARNERS) {
+    throw new UsageError(
+      `--learners must be a whole number from 1 to ${MAX_LEARNERS}, got "${learnersValue}"`,
+    );
+  }
+  const minutes = minutesValue === undefined ? DEFAULT_MINUTES : Number(minutesValue);
+  if (!Number.isFinite(minutes) || minutes <= 0 || minutes > 120) {
+    throw new UsageError(`--minutes must be a number above 0, at most 120, got "${minutesValue}"`);
+  }
+  const { runCapacity } = await import('./capacity.js');
+  const result = await runCapacity({ learners, minutes, templates }, (text) =>
+    progressLine('capacity', text),
+  );
+  if (json) {
+    process.stdout.write(`${JSON.stringify(result)}\n`);
+    return result.failures === 0 ? 0 : 1;
+  }
+  const rows: [string, string][] = [
+    ['learners', `${result.learners} for ${result.minutes} min (${result.duration_s} s)`],
+    ['sandboxes', result.templates ? 'restored from the template' : 'booted cold'],
+    ['cycles (edit, Run, Check)', String(result.cycles)],
+    ['Run -> first trace line, p50 / p95', `${result.run_ms_p50} / ${result.run_ms_p95} ms`],
+    ['Check, p50 / p95', `${result.check_ms_p50} / ${result.check_ms_p95} ms`],
+    ['failures', String(result.failures)],
+    [
+      'sandboxes started (from template; peak)',
+      `${result.sandboxes} (${result.sandboxes_from_template}; ${result.sandboxes_peak} at once)`,
+    ],
+    [
+      'tab open -> sandbox ready, p50 / p95',
+      `${result.sandbox_ready_ms_p50} / ${result.sandbox_ready_ms_p95} ms`,
+    ],
+    ['host CPU over the window', `${result.host_cpu_pct} % of ${result.host_cpus} cores`],
+    [
+      'host memory in use (start -> peak)',
+      `${result.host_mem_used_mb_start} -> ${result.host_mem_used_mb_peak} of ${result.host_mem_total_mb} MB`,
+    ],
+  ];
+  for (const [name, text] of rows) process.stdout.write(`${name.padEnd(42)} ${text}\n`);
+  for (const reason of result.failure_reasons) process.stdout.write(`failed: ${reason}\n`);
+  return result.failures === 0 ? 0 : 1;
+}
+
 export async function benchCommand(args: string[]): Promise<number> {
   const { values } = parseArgs({
     args,
@@ -289,9 +381,23 @@ export async function benchCommand(args: string[]): Promise<number> {
       soak: { type: 'string' },
       json: { type: 'boolean' },
       neighbour: { type: 'boolean' },
+      learners: { type: 'string' },
+      minutes: { type: 'string' },
+      'no-templates': { type: 'boolean' },
     },
   });
+  if (values.learners === undefined && (values.minutes !== undefined || values['no-templates'])) {
+    throw new UsageError('--minutes and --no-templates go with --learners N');
+  }
   if (values.soak !== undefined) return soakCommand(values.soak, values.json ?? false);
+  if (values.learners !== undefined) {
+    return capacityCommand(
+      values.learners,
+      values.minutes,
+      !values['no-templates'],
+      values.json ?? false,
+    );
+  }
   const runs = values.runs === undefined ? 5 : Number(values.runs);
   if (!Number.isInteger(runs) || runs < 1 || runs > 100) {
     throw new UsageError(`--runs must be a whole number from 1 to 100, got "${values.runs}"`);
@@ -314,6 +420,8 @@ export async function benchCommand(args: string[]): Promise<number> {
     ['warm run with a new source, median', `${result.warm_compile_run_ms_median} ms`, ''],
     ['guide: python3 hello_world.py, median', `${result.guide_run_ms} ms`, ''],
     ['warm / guide', String(result.ratio_warm_to_guide), 'target <= 0.4'],
+    ['browser Run (compiled ahead), median', `${result.browser_run_ms_median} ms`, ''],
+    ['browser / warm', String(result.browser_run_ratio), 'target <= 1.3'],
     ['restore from template to ready', `${result.restore_ready_ms} ms`, 'target <= 1000 ms'],
     ['first run on a restored sandbox', `${result.first_run_ms} ms`, '<= 1.2 x warm compile'],
     ['idle sandbox, host CPU', `${result.idle_cpu_pct_per_sandbox} %`, 'target <= 2 %'],

@@ -19,8 +19,9 @@ Commands:
                     Compile, load and attach a probe in a sandbox and print its trace output.
   image build|status
                     Build (or inspect) the guest image the sandbox boots.
-  bench [--runs N] [--soak N] [--json]
-                    Measure boot, cold run, warm run and the guide's own way, side by side.
+  bench [--runs N] [--soak N] [--learners N [--minutes M] [--no-templates]] [--json]
+                    Measure boot, cold run, warm run, the guide's own way and the browser's
+                    Run, side by side; or a long session (--soak), or capacity (--learners).
   serve [--host H] [--port P] [--lessons DIR] [--authoring] [--sandbox qemu|local]
                     Serve the web lab (default http://127.0.0.1:3000).
   lessons check [DIR] | lessons new NAME

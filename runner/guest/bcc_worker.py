@@ -402,8 +402,19 @@ def trace_pipe_readers():
     return readers[:8]
 
 
+TOOL_TIMEOUT_S = 30
+
+
 def tool_output(argv):
-    result = subprocess.run(argv, capture_output=True, text=True, timeout=30, check=False)
+    """What a tool printed (its errors too, when it failed). A tool that does not finish in time
+    (a sandbox starved of CPU by many others) gives a line saying so: the dumps are there for the
+    learner to read, and must not fail the run they describe."""
+    try:
+        result = subprocess.run(argv, capture_output=True, text=True, timeout=TOOL_TIMEOUT_S,
+                                check=False)
+    except subprocess.TimeoutExpired:
+        return (f'{os.path.basename(argv[0])} did not finish within {TOOL_TIMEOUT_S} s (the '
+                'sandbox is short of CPU), so this is not shown. Run again to see it.\n')
     return result.stdout if result.returncode == 0 else result.stdout + result.stderr
 
 

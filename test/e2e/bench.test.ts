@@ -1,11 +1,12 @@
 /**
- * `ebpf-lab bench` with real sandboxes (one round): every field of its JSON is there and is a
- * number. The figures themselves are the bench's business, not a test's: no timing asserted.
+ * `ebpf-lab bench` with real sandboxes (one round, the browser Run through a real lab server):
+ * every field of its JSON is there and is a number. The figures themselves are the bench's
+ * business, not a test's: no timing asserted.
  */
 import { expect, it } from 'vitest';
 import { runBench } from '../../cli/bench.js';
 
-it('measures a cold boot and a template restore side by side, as numbers', async () => {
+it('measures a cold boot, a template restore and the browser Run side by side, as numbers', async () => {
   const result = await runBench(1);
   for (const field of [
     'boot_ready_ms',
@@ -14,6 +15,8 @@ it('measures a cold boot and a template restore side by side, as numbers', async
     'warm_compile_run_ms_median',
     'guide_run_ms',
     'ratio_warm_to_guide',
+    'browser_run_ms_median',
+    'browser_run_ratio',
     'restore_ready_ms',
     'first_run_ms',
     'idle_cpu_pct_per_sandbox',
