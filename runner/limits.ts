@@ -82,6 +82,11 @@ export type LimitName = keyof typeof LIMITS;
  */
 export const LAB_LINE_ALLOWANCE = 4;
 
+/** "Trace output of the lab's own processes reached 80000 lines (4 × maxTraceLines)." */
+export function labLineLimitMessage(maxTraceLines: number): string {
+  return `Trace output of the lab's own processes reached ${maxTraceLines * LAB_LINE_ALLOWANCE} lines (${LAB_LINE_ALLOWANCE} × maxTraceLines).`;
+}
+
 /** "Trace output per run limit reached: 20000 lines (maxTraceLines)." */
 export function limitMessage(name: LimitName, value: number = LIMITS[name].value): string {
   const limit: Limit = LIMITS[name];

@@ -9,7 +9,13 @@
  */
 import { randomUUID } from 'node:crypto';
 import { type AgentConnection, AgentConnectionClosed } from '../agent-connection.js';
-import { checkSourceSize, LAB_LINE_ALLOWANCE, limitMessage, runLimits } from '../limits.js';
+import {
+  checkSourceSize,
+  LAB_LINE_ALLOWANCE,
+  labLineLimitMessage,
+  limitMessage,
+  runLimits,
+} from '../limits.js';
 import { isLabTask } from '../protocol/lab-tasks.js';
 import type {
   AgentMessage,
@@ -259,7 +265,7 @@ export class ProbeRun {
         this.fail({
           kind: 'limit',
           message: lab
-            ? `Trace output of the lab's own processes reached ${labLineLimit} lines (${LAB_LINE_ALLOWANCE} × maxTraceLines).`
+            ? labLineLimitMessage(this.limits.maxTraceLines)
             : limitMessage('maxTraceLines', this.limits.maxTraceLines),
           log: '',
         });
