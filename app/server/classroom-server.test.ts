@@ -19,6 +19,7 @@ import type {
   ClassSummary,
   JoinReply,
   LearnerClassroom,
+  LearnerWork,
   TeachServerMessage,
 } from '../shared/classroom-api.js';
 import { ENTRY_MISSES } from './classroom/join-routes.js';
@@ -30,7 +31,10 @@ const COURSE = join(PACKAGE_ROOT, 'test', 'fixtures', 'course');
 const XSS_NAME = '<img src=x onerror=alert(1)>';
 const FORMULA_NAME = '=HYPERLINK("http://evil.example","click")';
 
-/** The guest: a run whose source says BAD is rejected by the verifier; others attach. */
+/**
+ * The guest: a run whose source says BAD is rejected by the verifier; others attach, and one
+ * that says PRINT prints a trace line.
+ */
 function guest(message: HostMessage, sandbox: FakeSandbox): void {
   if (message.type === 'run') {
     if (message.source.includes('BAD')) {
@@ -45,6 +49,10 @@ function guest(message: HostMessage, sandbox: FakeSandbox): void {
     } else {
       const probes = [{ kind: 'kprobe', event: '__x64_sys_clone', fn: 'count' }] as const;
       sandbox.emit({ type: 'run-attached', id: message.id, probes: [...probes], compilerLog: '' });
+      if (message.source.includes('PRINT')) {
+        const line = '  bash-42 [000] 1.0: bpf_trace_printk: Hello from PRINT';
+        sandbox.emit({ type: 'trace', id: message.id, lines: [line], dropped: 0 });
+      }
     }
   }
   if (message.type === 'stop')
@@ -485,6 +493,69 @@ describe('the classroom server', () => {
     );
     await page.until('no hand up', (d) => d.learners.every((l) => l.hand === null));
     page.socket.close();
+  });
+
+  it("shows the instructor a learner's work, read-only: files beside the starter, the verifier's words, their Trace output", async () => {
+    const made = await createClass(lab, instructor, { name: 'Work', lessons: ['02-verifier'] });
+    const other = await createClass(lab, instructor, { name: 'Elsewhere' });
+    const ada = await learnerCookie(lab.url);
+    const cy = await learnerCookie(lab.url);
+    await joinClass(lab, ada, made.joinCode, 'Ada');
+    await joinClass(lab, cy, made.joinCode, 'Cy');
+    const dashboard = await json<ClassDashboard>(
+      await call(lab, `/api/teach/classes/${made.id}`, { cookie: instructor }),
+    );
+    const refOf = (name: string) => dashboard.learners.find((l) => l.name === name)?.ref as string;
+    const workUrl = (classId: number, ref: string) =>
+      `/api/teach/classes/${classId}/learners/${ref}/work`;
+    const workOf = async (ref: string) =>
+      json<LearnerWork>(await call(lab, workUrl(made.id, ref), { cookie: instructor }));
+
+    // Cy never opened the lab: nothing to show, said plainly.
+    expect(await workOf(refOf('Cy'))).toMatchObject({
+      name: 'Cy',
+      online: false,
+      lesson: null,
+      files: [],
+      lastRun: null,
+    });
+
+    const tab = await openTab(ada);
+    tab.send({ type: 'view', lessonId: '02-verifier' });
+    const edited = 'int count(void *ctx) { BAD; return 0; }\n';
+    tab.send({ type: 'save-files', files: { 'count.c': edited, 'notes.txt': 'mine' } });
+    tab.send({ type: 'run', source: edited, attach: [], lessonId: '02-verifier' });
+    await tab.waitFor(
+      () => tab.messages.some((m) => m.type === 'run-error'),
+      'the rejection',
+      10_000,
+    );
+    const work = await workOf(refOf('Ada'));
+    expect(work).toMatchObject({
+      name: 'Ada',
+      online: true,
+      lesson: { id: '02-verifier' },
+      lastRun: { outcome: 'verifier' },
+    });
+    expect(work.lastRun?.message).toMatch(/^The verifier rejected the program/);
+    expect(work.lastRun?.verifier?.summary).toMatch(/invalid mem access/);
+    const count = work.files.find((f) => f.name === 'count.c');
+    expect(count?.text).toBe(edited);
+    expect(count?.starter).toMatch(/int /);
+    expect(work.files.find((f) => f.name === 'notes.txt')?.starter).toBeNull();
+
+    // Runs that attach show in the Trace output's tail.
+    tab.send({ type: 'run', source: '/* PRINT */', attach: [], lessonId: '02-verifier' });
+    await tab.waitFor(() => tab.trace.includes('Hello from PRINT'), 'the trace line', 10_000);
+    const attached = await workOf(refOf('Ada'));
+    expect(attached.lastRun).toMatchObject({ outcome: 'attached' });
+    expect(attached.trace).toContain('Hello from PRINT');
+
+    // Only the instructor, and only through a class the learner is in.
+    expect((await call(lab, workUrl(made.id, refOf('Ada')), { cookie: cy })).status).toBe(403);
+    expect((await call(lab, workUrl(other.id, refOf('Ada')), { cookie: instructor })).status).toBe(
+      404,
+    );
   });
 
   it('a learner in no class cannot raise a hand; nothing else changes for them', async () => {

@@ -25,9 +25,11 @@ import {
 import type { Sandbox, SandboxStartOptions } from '../../runner/sandbox/sandbox.js';
 import { type RunOutcome as CheckRunOutcome, runChecks } from '../checks/run-checks.js';
 import type { Lesson } from '../lessons/schema.js';
+import type { LearnerWork, WorkRun } from '../shared/classroom-api.js';
 import type {
   AttachChoice,
   ClientMessage,
+  Diagnostic,
   OtherRun,
   Phase,
   ServerMessage,
@@ -98,6 +100,16 @@ export interface SessionLive {
   queuePlace?: number;
 }
 const HISTORY_LENGTH = 50;
+/** How much of the Trace output and of the shell the instructor's view of a learner shows. */
+const WORK_TAIL_CHARS = 16_000;
+
+/** What `LearnerSession.work()` knows; the classroom adds who the learner is. */
+export type SessionWork = Pick<
+  LearnerWork,
+  'files' | 'diagnostics' | 'lastRun' | 'trace' | 'shell'
+> & {
+  lessonId: string | undefined;
+};
 
 export interface SessionOptions {
   /** No message from any tab for this long stops the sandbox. */
@@ -201,6 +213,10 @@ export class LearnerSession {
    * gets them back, so `python3 hello_world.py` in its shell still runs the editor's code.
    */
   private savedFiles: Record<string, string> | undefined;
+  /** For the instructor's read-only view (`work`): the latest diagnostics, Run and Trace output. */
+  private latestDiagnostics: Diagnostic[] = [];
+  private lastRun: WorkRun | undefined;
+  private traceTail = '';
   private pendingSave: Record<string, string> | undefined;
   private saving = false;
 
@@ -249,6 +265,28 @@ export class LearnerSession {
       attached: this.attachedRun !== undefined,
       idleMs: this.idleForMs(),
       sandbox: this.sandbox?.isAlive ? 'running' : this.starting ? 'starting' : 'none',
+    };
+  }
+
+  /**
+   * The learner's work as it is now, for the instructor's read-only view: their files beside the
+   * current lesson's starters, the compiler's latest diagnostics, their latest Run, and the end of
+   * their Trace output and shell. Nothing here is sent to their sandbox.
+   */
+  work(): SessionWork {
+    const lesson = this.currentLesson ? this.hooks.lesson(this.currentLesson) : undefined;
+    const starters = new Map(lesson?.files.map((file) => [file.name, file.starter]));
+    return {
+      lessonId: this.currentLesson,
+      files: Object.entries(this.savedFiles ?? {}).map(([name, text]) => ({
+        name,
+        text,
+        starter: starters.get(name) ?? null,
+      })),
+      diagnostics: this.latestDiagnostics,
+      lastRun: this.lastRun ?? null,
+      trace: this.traceTail,
+      shell: this.scrollback.slice(-WORK_TAIL_CHARS),
     };
   }
 
@@ -739,6 +777,7 @@ export class LearnerSession {
         }
         break;
       case 'warnings':
+        this.latestDiagnostics = event.diagnostics;
         this.broadcast(
           { type: 'diagnostics', source: this.runDigest, diagnostics: event.diagnostics },
           scope,
@@ -748,6 +787,12 @@ export class LearnerSession {
         this.remember('attached');
         this.record('attached');
         const where = event.probes.map((p) => `${p.kind} ${p.event}`).join(', ');
+        this.lastRun = {
+          outcome: 'attached',
+          message: `Attached to ${where}.`,
+          verifier: null,
+          at: Date.now(),
+        };
         const held = event.tracePipeHolders.length > 0;
         const heldBy = held ? describeTracePipeHolders(event.tracePipeHolders) : '';
         this.setStatus(
@@ -804,6 +849,8 @@ export class LearnerSession {
         break;
       case 'error': {
         const { kind, message, diagnostics, verifier, log } = event.error;
+        this.lastRun = { outcome: kind, message, verifier: verifier ?? null, at: Date.now() };
+        if (diagnostics.length > 0) this.latestDiagnostics = diagnostics;
         this.remember(kind);
         // A sandbox that died is the lab's doing, not an outcome of the learner's code.
         if (kind !== 'sandbox') this.record(kind, message);
@@ -860,6 +907,7 @@ export class LearnerSession {
           this.preparingSource = undefined;
         });
         const diagnostics = result.error ? result.error.diagnostics : result.warnings;
+        this.latestDiagnostics = diagnostics;
         this.broadcast({ type: 'diagnostics', source: sourceDigest(next), diagnostics });
       }
     } finally {
@@ -1028,6 +1076,7 @@ export class LearnerSession {
   }
 
   private broadcastOutput(stream: 'trace' | 'shell', text: string, lessonId?: string): void {
+    if (stream === 'trace') this.traceTail = (this.traceTail + text).slice(-WORK_TAIL_CHARS);
     for (const client of this.clients) {
       if (this.sees(client, lessonId)) client.output(stream, text);
     }

@@ -7,6 +7,8 @@
  * their cookie, a credential.
  */
 
+import type { Diagnostic, VerifierExplanation } from './protocol.js';
+
 // ------------------------------------------------------------------ learner side
 
 /** `POST /api/classes/join`. */
@@ -117,6 +119,42 @@ export interface ClassDashboard {
   /** Lesson × learner: `cells[i]` is the learner's state in `lessons[i]`. */
   grid: { lessons: LessonRef[]; rows: { ref: string; name: string; cells: GridCell[] }[] };
   /** When it was built (server clock). */
+  at: number;
+}
+
+/** One of the learner's editor files, beside the lesson's starter (null: not a starter file). */
+export interface WorkFile {
+  name: string;
+  text: string;
+  starter: string | null;
+}
+
+/** How the learner's latest Run went: attached, or refused with the compiler's or verifier's words. */
+export interface WorkRun {
+  /** `attached`, or the error's kind (`compile`, `verifier`, `limit`, ...). */
+  outcome: string;
+  message: string;
+  verifier: VerifierExplanation | null;
+  at: number;
+}
+
+/**
+ * `GET /api/teach/classes/:id/learners/:ref/work`: what the learner has in their lab now, for the
+ * instructor's read-only view. It lives in the learner's session (memory), so a learner with no
+ * session since the server started shows `online: false` and nothing else.
+ */
+export interface LearnerWork {
+  ref: string;
+  name: string;
+  online: boolean;
+  lesson: LessonRef | null;
+  files: WorkFile[];
+  /** The compiler's latest diagnostics (compile-ahead or Run) for the learner's code. */
+  diagnostics: Diagnostic[];
+  lastRun: WorkRun | null;
+  /** The last of their Trace output and of their sandbox shell, as the terminals got it. */
+  trace: string;
+  shell: string;
   at: number;
 }
 

@@ -8,6 +8,7 @@ import type {
   ClassDashboard,
   ClassExport,
   ClassSummary,
+  LearnerWork,
   LessonRef,
 } from '../../shared/classroom-api.js';
 import type { LabDatabase } from '../db/database.js';
@@ -140,6 +141,27 @@ export class Classroom {
         ?.notify({ type: 'hand', raised: false, by: 'instructor' });
     }
     this.hub.learnerChanged(member.learnerId);
+  }
+
+  /** What the learner has in their lab now, read-only (`LearnerSession.work`). */
+  workOf(member: MemberRecord): LearnerWork {
+    const who = { ref: member.ref, name: member.displayName, at: this.now() };
+    const session = this.registry?.find(member.learnerId);
+    if (!session) {
+      return {
+        ...who,
+        online: false,
+        lesson: null,
+        files: [],
+        diagnostics: [],
+        lastRun: null,
+        trace: '',
+        shell: '',
+      };
+    }
+    const { lessonId, ...work } = session.work();
+    const lesson = this.options.course().find((ref) => ref.id === lessonId) ?? null;
+    return { ...who, online: session.tabCount > 0, lesson, ...work };
   }
 
   /** Stops a learner's sandbox to free its slot; false when they have none. */

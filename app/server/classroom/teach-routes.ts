@@ -2,10 +2,16 @@
  * The instructor's API (`/api/teach/*`, instructor sessions only; see instructor-routes.ts):
  * classes (create, list, close, reopen), a class's live dashboard as JSON, its join QR code,
  * its export (CSV and JSON), a broadcast to its learners, and per learner: lower their hand,
- * end their sandbox, a new resume link to re-admit them in another browser.
+ * end their sandbox, a new resume link to re-admit them in another browser, and a read-only look
+ * at their work (files, diagnostics, latest Run, the end of their Trace output and shell).
  */
 import type { Request, Response, Router } from 'express';
-import type { ClassDashboard, ClassExport, ClassSummary } from '../../shared/classroom-api.js';
+import type {
+  ClassDashboard,
+  ClassExport,
+  ClassSummary,
+  LearnerWork,
+} from '../../shared/classroom-api.js';
 import { BroadcastRequest, CreateClassRequest } from '../../shared/classroom-requests.js';
 import { exportCsv, exportFileName } from './class-export.js';
 import type { ClassRecord, MemberRecord } from './class-store.js';
@@ -113,6 +119,12 @@ export function teachRoutes(router: Router, { classroom, knownLesson, baseUrl }:
     const text = checkBroadcastText(body.text);
     if (!text.ok) return fail(res, 400, text.error);
     reply<{ reached: number }>(res, { reached: classroom.broadcast(record, text.name) });
+  });
+
+  router.get('/api/teach/classes/:id/learners/:ref/work', (req, res) => {
+    const member = memberOf(req, res);
+    if (!member) return;
+    reply<LearnerWork>(res, classroom.workOf(member));
   });
 
   router.post('/api/teach/classes/:id/learners/:ref/lower-hand', (req, res) => {
