@@ -9,6 +9,7 @@ import type {
   InstructorSession,
   JoinReply,
   LearnerClassroom,
+  LearnerWork,
   ResumeReply,
 } from '../shared/classroom-api.js';
 import type {
@@ -86,6 +87,8 @@ export const lowerHand = (id: number, ref: string) =>
   post<void>(`${learnerUrl(id, ref)}/lower-hand`);
 export const endSandbox = (id: number, ref: string) =>
   post<{ ended: boolean }>(`${learnerUrl(id, ref)}/end-sandbox`);
+export const fetchLearnerWork = (id: number, ref: string) =>
+  get<LearnerWork>(`${learnerUrl(id, ref)}/work`);
 export const newResumeLink = (id: number, ref: string) =>
   post<{ resumeUrl: string }>(`${learnerUrl(id, ref)}/resume-link`);
 

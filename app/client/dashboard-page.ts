@@ -2,7 +2,8 @@
  * A class's dashboard (/teach/:id), for the instructor, live: the join code large enough to
  * project with the join URL and its QR code; closing and reopening the class; a broadcast to
  * every learner's tab; the exports; then each learner (stuck ones first, highlighted, with the
- * reason), and a lesson × learner grid. The server pushes a fresh dashboard over /ws/teach
+ * reason; "View work" opens a read-only look at their code and terminals, work-view.ts), and a
+ * lesson × learner grid. The server pushes a fresh dashboard over /ws/teach
  * whenever something changes; the page redraws only what differs, and keeps focus where it was.
  */
 import {
@@ -32,6 +33,7 @@ import { renderError, topBar } from './page-frame.js';
 import { local } from './storage.js';
 import { notInstructorPage } from './teach-page.js';
 import { TeachSocket, type TeachSocketState } from './teach-socket.js';
+import { LearnerWorkView } from './work-view.js';
 
 export async function showDashboardPage(root: HTMLElement, classId: number): Promise<void> {
   let first: ClassDashboard;
@@ -75,6 +77,8 @@ class DashboardPage {
   private readonly resumeLinks = new Map<string, string>();
   private lastGrid = '';
   private latest: ClassDashboard;
+  /** Made on first use: it holds a Monaco diff editor and two terminals. */
+  private workView: LearnerWorkView | undefined;
 
   constructor(root: HTMLElement, dashboard: ClassDashboard) {
     this.latest = dashboard;
@@ -454,7 +458,21 @@ class DashboardPage {
         },
         { class: 'small', 'data-action': action, title, 'aria-label': `${label}: ${learner.name}` },
       );
-    const buttons: HTMLElement[] = [];
+    const buttons: HTMLElement[] = [
+      button(
+        'View work',
+        () => {
+          this.workView ??= new LearnerWorkView(this.classId);
+          this.workView.open(ref, learner.name);
+        },
+        {
+          class: 'small',
+          'data-action': 'view-work',
+          title: 'Their code, diagnostics, latest Run and terminals, read-only and live',
+          'aria-label': `View work: ${learner.name}`,
+        },
+      ),
+    ];
     if (learner.hand) {
       buttons.push(
         act(

@@ -288,6 +288,30 @@ describe('a class in the browser', () => {
     await shot(teacher, 'dashboard-live', true);
   });
 
+  it("opens the stuck learner's work read-only: their edit beside the starter, the verifier's words", async () => {
+    await rowOf('Ada Lovelace')
+      .getByRole('button', { name: /View work/ })
+      .click();
+    const view = teacher.getByRole('dialog', { name: /Ada Lovelace’s work/ });
+    await expect.poll(() => view.isVisible(), { timeout: 10_000 }).toBe(true);
+    // Monaco draws the diff's right side (theirs) in `.editor.modified`, spaces as U+00A0 (\s).
+    const theirs = view.locator('.editor.modified .view-lines');
+    await expect
+      .poll(() => theirs.textContent(), { timeout: 15_000 })
+      .toMatch(/BAD:\sread\sthrough\sa\snull\spointer/);
+    expect(await view.locator('.editor.original .view-lines').textContent()).not.toMatch(/BAD/);
+    const run = view.getByRole('region', { name: 'Latest Run' });
+    await expect.poll(() => run.textContent(), { timeout: 10_000 }).toMatch(/invalid mem access/);
+    expect(await run.textContent()).toMatch(/The verifier rejected the program/);
+    // Read-only: typing into their code changes nothing.
+    await theirs.click();
+    await teacher.keyboard.type('typed by the instructor');
+    expect(await theirs.textContent()).not.toMatch(/typed\sby\sthe\sinstructor/);
+    await shot(teacher, 'learner-work');
+    await view.getByRole('button', { name: 'Close' }).click();
+    await expect.poll(() => view.isVisible()).toBe(false);
+  });
+
   it('broadcasts a banner to every learner, and lowers a hand from the dashboard', async () => {
     const [, grace, third] = learners as [Page, Page, Page];
     await teacher.getByRole('textbox', { name: 'Message to broadcast' }).fill(BROADCAST);
@@ -322,7 +346,9 @@ describe('a class in the browser', () => {
       .getByRole('button', { name: /^Re-admit/ })
       .click();
     await expect
-      .poll(() => rowOf('Ada Lovelace').locator('.resume-link-url').textContent())
+      .poll(() => rowOf('Ada Lovelace').locator('.resume-link-url').textContent(), {
+        timeout: 15_000,
+      })
       .toMatch(/\/resume#[A-Za-z0-9_-]{43}$/);
     await shot(teacher, 'dashboard-readmit', true);
     // Ada, in a browser that never saw her, opens it: her progress is hers again.
@@ -330,12 +356,12 @@ describe('a class in the browser', () => {
     const elsewhere = await newPage();
     await elsewhere.goto(link);
     await expect
-      .poll(() => elsewhere.locator('main').textContent())
+      .poll(() => elsewhere.locator('main').textContent(), { timeout: 15_000 })
       .toContain('You are Ada Lovelace in Tuesday workshop again');
     expect(elsewhere.url()).toBe(`${lab.baseUrl}/resume`);
     await elsewhere.getByRole('link', { name: 'Continue to the course' }).click();
     await expect
-      .poll(() => elsewhere.locator('.class-member-note').textContent())
+      .poll(() => elsewhere.locator('.class-member-note').textContent(), { timeout: 15_000 })
       .toBe('You are in Tuesday workshop as Ada Lovelace.');
     await elsewhere.context().close();
 
