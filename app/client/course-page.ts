@@ -1,5 +1,6 @@
 /**
- * The course page (/): the course title and its lessons in order, each a link to the lesson
+ * The course page (/): the course title and its lessons in order (a class that names its
+ * lessons puts them first, in its order, the rest of the course below), each a link to the lesson
  * with the learner's progress on it (done ✓, started, new), and the way to the glossary. The
  * progress is fetched again each time the page is shown, so coming back from a lesson shows
  * what was done there.
@@ -101,11 +102,25 @@ function renderCourse(course: Course, classroom: LearnerClassroom | null): HTMLE
         h('a', { href: '/glossary' }, 'Glossary'),
       ),
       renderClassBox(classroom),
+      course.className
+        ? h('h2', { class: 'course-list-title' }, `Lessons of ${course.className}`)
+        : null,
       h(
         'ol',
         { class: 'course-lessons', 'aria-label': 'Lessons' },
         ...course.lessons.map(renderLesson),
       ),
+      // A class that names its lessons leaves the rest of the course reachable, below them.
+      course.otherLessons.length > 0
+        ? h('h2', { class: 'course-list-title' }, 'More of the course')
+        : null,
+      course.otherLessons.length > 0
+        ? h(
+            'ol',
+            { class: 'course-lessons other-lessons', 'aria-label': 'More of the course' },
+            ...course.otherLessons.map(renderLesson),
+          )
+        : null,
     ),
   );
 }

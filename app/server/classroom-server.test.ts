@@ -22,6 +22,7 @@ import type {
   LearnerWork,
   TeachServerMessage,
 } from '../shared/classroom-api.js';
+import type { Course, Lesson as LessonReply } from '../shared/http-api.js';
 import { ENTRY_MISSES } from './classroom/join-routes.js';
 import { resolveConfig } from './config.js';
 import { CSV_BOM } from './csv.js';
@@ -556,6 +557,54 @@ describe('the classroom server', () => {
     expect((await call(lab, workUrl(other.id, refOf('Ada')), { cookie: instructor })).status).toBe(
       404,
     );
+  });
+
+  it("walks a class's lessons in the instructor's order; the rest of the course stays below", async () => {
+    const made = await createClass(lab, instructor, {
+      name: 'Backwards',
+      lessons: ['02-verifier', '01-hello'],
+    });
+    const only = await createClass(lab, instructor, {
+      name: 'Verifier only',
+      lessons: ['02-verifier'],
+    });
+    const ada = await learnerCookie(lab.url);
+    const bob = await learnerCookie(lab.url);
+    const cy = await learnerCookie(lab.url);
+    await joinClass(lab, ada, made.joinCode, 'Ada');
+    await joinClass(lab, cy, only.joinCode, 'Cy');
+    const course = async (cookie: string) =>
+      json<Course>(await call(lab, '/api/course', { cookie }));
+    const lesson = async (cookie: string, id: string) =>
+      json<LessonReply>(await call(lab, `/api/lessons/${id}`, { cookie }));
+    const ids = (lessons: { id: string }[]) => lessons.map((l) => l.id);
+
+    const adas = await course(ada);
+    expect(adas.className).toBe('Backwards');
+    expect(ids(adas.lessons)).toEqual(['02-verifier', '01-hello']);
+    expect(adas.otherLessons).toEqual([]);
+    expect(await lesson(ada, '02-verifier')).toMatchObject({
+      prev: null,
+      next: { id: '01-hello' },
+    });
+    expect(await lesson(ada, '01-hello')).toMatchObject({
+      prev: { id: '02-verifier' },
+      next: null,
+    });
+
+    const cys = await course(cy);
+    expect(ids(cys.lessons)).toEqual(['02-verifier']);
+    expect(ids(cys.otherLessons)).toEqual(['01-hello']);
+    expect(await lesson(cy, '02-verifier')).toMatchObject({ prev: null, next: null });
+
+    // Someone in no class: the course as it is.
+    const bobs = await course(bob);
+    expect(bobs.className).toBeNull();
+    expect(ids(bobs.lessons)).toEqual(['01-hello', '02-verifier']);
+    expect(await lesson(bob, '01-hello')).toMatchObject({
+      prev: null,
+      next: { id: '02-verifier' },
+    });
   });
 
   it('a learner in no class cannot raise a hand; nothing else changes for them', async () => {

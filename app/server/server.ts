@@ -14,9 +14,17 @@ import { WebSocketServer } from 'ws';
 import { LIMITS, limitMessage } from '../../runner/limits.js';
 import { PACKAGE_ROOT } from '../../runner/paths.js';
 import { ownResidentMiB, residentMiB } from '../../runner/sandbox/resident-memory.js';
-import type { Course, Glossary, Healthz, Lesson as LessonReply } from '../shared/http-api.js';
+import type {
+  Course,
+  CourseLesson,
+  Glossary,
+  Healthz,
+  LessonLink,
+  Lesson as LessonReply,
+} from '../shared/http-api.js';
 import { AllowedHosts } from './allowed-hosts.js';
 import { Classroom } from './classroom/classroom.js';
+import { neighbours } from './classroom/course-order.js';
 import type { HubTiming } from './classroom/dashboard-hub.js';
 import { serveDashboardSocket, TEACH_MAX_PAYLOAD } from './classroom/dashboard-socket.js';
 import { instructorLink } from './classroom/instructor-auth.js';
@@ -39,7 +47,7 @@ import {
   setLearnerCookie,
 } from './cookies.js';
 import { databaseFile, LabDatabase } from './db/database.js';
-import { DEFAULT_GLOSSARY, LessonCatalog, type RenderedLesson } from './lesson-catalog.js';
+import { DEFAULT_GLOSSARY, LessonCatalog } from './lesson-catalog.js';
 import { LessonState, openProgressStore, type ProgressStore } from './progress.js';
 import type { ReclaimPolicy } from './sandbox-slots.js';
 import {
@@ -173,26 +181,38 @@ export async function startLabServer(
     baseUrl: () => baseUrl,
   });
 
+  /** The order `req`'s learner takes the lessons in (course-order.ts). */
+  const orderFor = (req: Request) =>
+    classroom.courseOrderFor(
+      learnerOf(req),
+      lessons().map(({ lesson }) => lesson.id),
+    );
+
   app.get('/api/course', (req, res) => {
     const learner = learnerOf(req);
+    const order = orderFor(req);
+    const entry = (id: string): CourseLesson[] => {
+      const lesson = catalog.get(id)?.lesson;
+      if (!lesson) return [];
+      const { title, summary } = lesson.meta;
+      return [{ id, title, summary, state: progress.stateOf(learner, id) }];
+    };
     reply<Course>(res, {
       title: 'Learn eBPF, hands on',
-      lessons: lessons().map(({ lesson }) => ({
-        id: lesson.id,
-        title: lesson.meta.title,
-        summary: lesson.meta.summary,
-        state: progress.stateOf(learner, lesson.id),
-      })),
+      lessons: order.lessons.flatMap(entry),
+      className: order.className,
+      otherLessons: order.others.flatMap(entry),
     });
   });
 
   app.get('/api/lessons/:id', (req, res) => {
-    const all = lessons();
-    const index = all.findIndex((l) => l.lesson.id === req.params.id);
-    const found = all[index];
+    const found = catalog.get(req.params.id);
     if (!found) return notFound(res, `no lesson "${req.params.id}"`);
-    const link = (l: RenderedLesson | undefined) =>
-      l ? { id: l.lesson.id, title: l.lesson.meta.title } : null;
+    const around = neighbours(orderFor(req), found.lesson.id);
+    const link = (id: string | null): LessonLink | null => {
+      const lesson = id === null ? undefined : catalog.get(id)?.lesson;
+      return lesson ? { id: lesson.id, title: lesson.meta.title } : null;
+    };
     reply<LessonReply>(res, {
       id: found.lesson.id,
       title: found.lesson.meta.title,
@@ -200,8 +220,8 @@ export async function startLabServer(
       files: found.lesson.files,
       attach: found.lesson.meta.attach,
       state: progress.stateOf(learnerOf(req), found.lesson.id),
-      prev: link(all[index - 1]),
-      next: link(all[index + 1]),
+      prev: link(around.prev),
+      next: link(around.next),
     });
   });
 

@@ -16,7 +16,12 @@ export interface CourseLesson {
 /** `GET /api/course`. */
 export interface Course {
   title: string;
+  /** The lessons to take, in order: a class's own list when the learner's class names one. */
   lessons: CourseLesson[];
+  /** The class whose list `lessons` is, or null (no class, or a class of the whole course). */
+  className: string | null;
+  /** The course's other lessons, in course order: empty unless `className` is set. */
+  otherLessons: CourseLesson[];
 }
 
 export type FileLanguage = 'c' | 'python' | 'shell' | 'text';
@@ -42,6 +47,7 @@ export interface Lesson {
   files: LessonFile[];
   /** Where the lesson's probe attaches by default; empty when it attaches itself. */
   attach: AttachChoice[];
+  /** Before and after it in the order the learner takes the course (their class's, if any). */
   prev: LessonLink | null;
   next: LessonLink | null;
   /** The learner's progress on it, when the server says. */

@@ -19,6 +19,7 @@ import { ActivityStore } from './activity-store.js';
 import { Banners } from './banners.js';
 import { classExport } from './class-export.js';
 import { type ClassRecord, ClassStore, type MemberRecord } from './class-store.js';
+import { type LearnerCourseOrder, learnerCourseOrder } from './course-order.js';
 import { buildDashboard, classLessons, classSummary, type DashboardSources } from './dashboard.js';
 import { DashboardHub, type HubTiming } from './dashboard-hub.js';
 import { InstructorAuth } from './instructor-auth.js';
@@ -141,6 +142,22 @@ export class Classroom {
         ?.notify({ type: 'hand', raised: false, by: 'instructor' });
     }
     this.hub.learnerChanged(member.learnerId);
+  }
+
+  /**
+   * The order the learner takes the course in (`course`: every lesson id, in course order): the
+   * lessons of the class they joined last, when it names them, come first.
+   */
+  courseOrderFor(
+    learnerId: string,
+    course: readonly string[],
+  ): LearnerCourseOrder & { className: string | null } {
+    const newest = this.classes.classesOf(learnerId)[0];
+    const lessons = newest?.lessons ?? null;
+    return {
+      ...learnerCourseOrder(course, lessons),
+      className: lessons === null ? null : (newest?.name ?? null),
+    };
   }
 
   /** What the learner has in their lab now, read-only (`LearnerSession.work`). */
