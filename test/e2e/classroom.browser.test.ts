@@ -214,6 +214,16 @@ describe('a class in the browser', () => {
       await expect
         .poll(() => page.locator('.class-member-note').textContent())
         .toContain('Tuesday workshop');
+      // The class's lessons, in its order, under its name.
+      expect(await page.getByRole('heading', { name: 'Lessons of Tuesday workshop' }).count()).toBe(
+        1,
+      );
+      expect(
+        await page
+          .getByRole('list', { name: 'Lessons' })
+          .locator('.course-lesson-link')
+          .allTextContents(),
+      ).toEqual(['Hello fixture', 'Verifier fixture']);
       if (index === 1) await shot(page, 'course-as-member');
     }
     // Without a reload the dashboard has them all, the XSS name as typed.
@@ -382,8 +392,10 @@ describe('a class in the browser', () => {
     expect(csv).toContain(XSS_NAME);
     expect(lines.filter((l) => l.includes('Hello fixture'))).toHaveLength(3);
     expect(lines.filter((l) => l.includes('Verifier fixture'))).toHaveLength(3);
-    // Ada: lesson 1 not done, no checks, her three runs.
-    expect(lines.find((l) => l.startsWith('Ada Lovelace,01-hello,'))).toMatch(/,no,,,,3,0,\d+$/);
+    // Ada: lesson 1 not done, no checks, her three runs, minutes spent (to a tenth).
+    expect(lines.find((l) => l.startsWith('Ada Lovelace,01-hello,'))).toMatch(
+      /,no,,,,3,0,\d+(\.\d+)?$/,
+    );
     expect(teacher.url()).toBe(classUrl);
   });
 
