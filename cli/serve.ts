@@ -1,6 +1,6 @@
 /** `ebpf-lab serve`: the web lab on http://127.0.0.1:3000 until Ctrl-C. */
 import { parseArgs } from 'node:util';
-import { isLoopback, resolveConfig } from '../app/server/config.js';
+import { isLoopback, MACHINE_CAPACITY, resolveConfig } from '../app/server/config.js';
 import { startLabServer } from '../app/server/server.js';
 import { SANDBOX_KINDS, sandboxDriver } from '../runner/sandbox/drivers.js';
 import { SandboxPool } from '../runner/sandbox/pool.js';
@@ -73,6 +73,14 @@ export async function serveCommand(args: string[]): Promise<number> {
     log: (text) => progressLine('serve', text),
   });
   if (values.authoring) progressLine('serve', `authoring mode: watching ${config.lessonsDir}`);
+  const sized =
+    config.maxSessions === MACHINE_CAPACITY.slots
+      ? `${MACHINE_CAPACITY.reason}; EBPF_LAB_MAX_SESSIONS changes it`
+      : 'EBPF_LAB_MAX_SESSIONS';
+  progressLine(
+    'serve',
+    `sandboxes: ${config.maxSessions} at once (${sized}); more learners wait in line`,
+  );
   process.stdout.write(`ebpf-lab ready at ${lab.url}\n`);
   // The secret is in the fragment: a browser never sends it, so no request log shows it. A new
   // one at every start; ebpf-lab instructor-link makes another while the lab runs.

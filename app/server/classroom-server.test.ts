@@ -11,6 +11,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { PACKAGE_ROOT } from '../../runner/paths.js';
 import type { HostMessage } from '../../runner/protocol/messages.js';
+import { TEST_CAPACITY } from '../../test/e2e/helpers.js';
 import { LabTab, learnerCookie } from '../../test/e2e/lab-client.js';
 import { type FakeSandbox, FakeSource } from '../../test/fake-sandbox.js';
 import type {
@@ -70,7 +71,14 @@ async function startLab(dataDir?: string, clientDir?: string): Promise<LabServer
   const dir = dataDir ?? mkdtempSync(join(tmpdir(), 'ebpf-lab-classroom-'));
   if (!dataDir) dataDirs.push(dir);
   const lab = await startLabServer(
-    resolveConfig({ port: 0, dataDir: dir, warmSandboxes: 0, lessonsDir: COURSE, clientDir }),
+    resolveConfig({
+      port: 0,
+      dataDir: dir,
+      warmSandboxes: 0,
+      lessonsDir: COURSE,
+      clientDir,
+      maxSessions: TEST_CAPACITY,
+    }),
     new FakeSource(guest),
     { dashboardTiming: { pushEveryMs: 50, refreshEveryMs: 60_000 } },
   );

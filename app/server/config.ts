@@ -5,6 +5,10 @@
 import { join } from 'node:path';
 import { z } from 'zod';
 import { cacheRoot, PACKAGE_ROOT } from '../../runner/paths.js';
+import { defaultCapacity, thisMachine } from './capacity.js';
+
+/** The sandboxes this machine holds at once by default (capacity.ts). */
+export const MACHINE_CAPACITY = defaultCapacity(thisMachine());
 
 export const LabConfig = z.strictObject({
   host: z.string().min(1).describe('Address to listen on; 127.0.0.1 unless told otherwise.'),
@@ -56,7 +60,7 @@ export const DEFAULT_CONFIG: Readonly<LabConfig> = Object.freeze({
   dataDir: join(cacheRoot(), 'data'),
   idleTimeoutMs: 15 * 60_000,
   reconnectGraceMs: 60_000,
-  maxSessions: 8,
+  maxSessions: MACHINE_CAPACITY.slots,
   warmSandboxes: 1,
 });
 

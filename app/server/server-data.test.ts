@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { PACKAGE_ROOT } from '../../runner/paths.js';
+import { TEST_CAPACITY } from '../../test/e2e/helpers.js';
 import { resolveConfig } from './config.js';
 import { type LabServer, startLabServer } from './server.js';
 import type { SandboxSource } from './session.js';
@@ -35,7 +36,13 @@ afterEach(async () => {
 
 async function start(log?: (text: string) => void): Promise<LabServer> {
   lab = await startLabServer(
-    resolveConfig({ port: 0, dataDir, warmSandboxes: 0, lessonsDir: COURSE }),
+    resolveConfig({
+      port: 0,
+      dataDir,
+      warmSandboxes: 0,
+      lessonsDir: COURSE,
+      maxSessions: TEST_CAPACITY,
+    }),
     NO_SANDBOXES,
     { log },
   );

@@ -13,7 +13,7 @@ import { type LabServer, startLabServer } from '../../app/server/server.js';
 import { SandboxPool } from '../../runner/sandbox/pool.js';
 import { QemuSandboxDriver } from '../../runner/sandbox/qemu.js';
 import { ownResidentMiB } from '../../runner/sandbox/resident-memory.js';
-import { FIXTURE_COURSE, HELLO_WORLD } from './helpers.js';
+import { FIXTURE_COURSE, HELLO_WORLD, TEST_CAPACITY } from './helpers.js';
 import { LabTab, learnerCookie } from './lab-client.js';
 
 /** Two files of 120 KiB (a file may have 128 KiB): 240 KiB per save, as in the issue. */
@@ -39,6 +39,7 @@ beforeAll(async () => {
       warmSandboxes: 0,
       lessonsDir: FIXTURE_COURSE,
       reconnectGraceMs: 1000,
+      maxSessions: TEST_CAPACITY,
     }),
     pool,
   );

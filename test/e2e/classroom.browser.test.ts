@@ -17,6 +17,7 @@ import { type LabServer, startLabServer } from '../../app/server/server.js';
 import { PACKAGE_ROOT } from '../../runner/paths.js';
 import type { HostMessage } from '../../runner/protocol/messages.js';
 import { type FakeSandbox, FakeSource } from '../fake-sandbox.js';
+import { TEST_CAPACITY } from './helpers.js';
 
 const SCREENSHOTS = join(PACKAGE_ROOT, 'test-results', 'screenshots');
 const COURSE = join(PACKAGE_ROOT, 'test', 'fixtures', 'course');
@@ -104,7 +105,13 @@ const shot = (page: Page, name: string, fullPage = false) =>
 /** The lab on `port` (0: any free one), on the test's data directory. */
 function startLab(port: number): Promise<LabServer> {
   return startLabServer(
-    resolveConfig({ port, dataDir, warmSandboxes: 0, lessonsDir: COURSE }),
+    resolveConfig({
+      port,
+      dataDir,
+      warmSandboxes: 0,
+      lessonsDir: COURSE,
+      maxSessions: TEST_CAPACITY,
+    }),
     new FakeSource(guest),
     { dashboardTiming: { pushEveryMs: 100, refreshEveryMs: 5_000 } },
   );

@@ -12,6 +12,14 @@ import {
 import { execInSandbox } from '../../runner/sandbox/exec.js';
 import type { Sandbox } from '../../runner/sandbox/sandbox.js';
 
+/**
+ * The sandbox capacity of the labs the tests start: fixed, because the server's default comes
+ * from the machine (app/server/capacity.ts), and a test whose learners come and go faster than
+ * their slots free up (a closed tab keeps its sandbox a minute) must not wait in line on a
+ * smaller one. The tests of the line itself set their own.
+ */
+export const TEST_CAPACITY = 8;
+
 export const HELLO_WORLD = `int hello_world(void *ctx) {
     bpf_trace_printk("Hello World!! \\n");
     return 0;

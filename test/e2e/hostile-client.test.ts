@@ -16,7 +16,7 @@ import { resolveConfig } from '../../app/server/config.js';
 import { type LabServer, startLabServer } from '../../app/server/server.js';
 import { SandboxPool } from '../../runner/sandbox/pool.js';
 import { QemuSandboxDriver } from '../../runner/sandbox/qemu.js';
-import { FIXTURE_COURSE, HELLO_RUN } from './helpers.js';
+import { FIXTURE_COURSE, HELLO_RUN, TEST_CAPACITY } from './helpers.js';
 import { LabTab, learnerCookie, startServeProcess } from './lab-client.js';
 
 /** Sandboxes boot under software emulation, maybe beside others: generous, as in sandbox tests. */
@@ -43,6 +43,7 @@ function startLab(settings: { maxSessions?: number; sessionsPerAddress?: number 
       dataDir: mkdtempSync(join(dataDir, 'lab-')),
       warmSandboxes: 0,
       lessonsDir: FIXTURE_COURSE,
+      maxSessions: TEST_CAPACITY,
       ...settings,
     }),
     pool,

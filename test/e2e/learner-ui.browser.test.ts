@@ -21,6 +21,7 @@ import { type LabServer, startLabServer } from '../../app/server/server.js';
 import { PACKAGE_ROOT } from '../../runner/paths.js';
 import { SandboxPool } from '../../runner/sandbox/pool.js';
 import { QemuSandboxDriver } from '../../runner/sandbox/qemu.js';
+import { TEST_CAPACITY } from './helpers.js';
 
 // Sandboxes boot and compile under software emulation on a shared machine: slow, sometimes
 // very slow. Each step waits long rather than fail for the machine's load.
@@ -46,7 +47,10 @@ beforeAll(async () => {
   mkdirSync(SCREENSHOTS, { recursive: true });
   dataDir = mkdtempSync(join(tmpdir(), 'ebpf-lab-data-'));
   pool = new SandboxPool(new QemuSandboxDriver(), 0);
-  lab = await startLabServer(resolveConfig({ port: 0, dataDir, warmSandboxes: 0 }), pool);
+  lab = await startLabServer(
+    resolveConfig({ port: 0, dataDir, warmSandboxes: 0, maxSessions: TEST_CAPACITY }),
+    pool,
+  );
   browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_FLAGS });
   context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
   await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: lab.url });

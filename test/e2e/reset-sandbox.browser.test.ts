@@ -14,7 +14,7 @@ import { type LabServer, startLabServer } from '../../app/server/server.js';
 import { PACKAGE_ROOT } from '../../runner/paths.js';
 import { SandboxPool } from '../../runner/sandbox/pool.js';
 import { QemuSandboxDriver } from '../../runner/sandbox/qemu.js';
-import { FIXTURE_COURSE } from './helpers.js';
+import { FIXTURE_COURSE, TEST_CAPACITY } from './helpers.js';
 
 const SCREENSHOTS = join(PACKAGE_ROOT, 'test-results', 'screenshots');
 const CHROMIUM_FLAGS = [
@@ -36,7 +36,13 @@ beforeAll(async () => {
   dataDir = mkdtempSync(join(tmpdir(), 'ebpf-lab-reset-'));
   pool = new SandboxPool(new QemuSandboxDriver(), 0);
   lab = await startLabServer(
-    resolveConfig({ port: 0, dataDir, warmSandboxes: 0, lessonsDir: FIXTURE_COURSE }),
+    resolveConfig({
+      port: 0,
+      dataDir,
+      warmSandboxes: 0,
+      lessonsDir: FIXTURE_COURSE,
+      maxSessions: TEST_CAPACITY,
+    }),
     pool,
   );
   browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_FLAGS });

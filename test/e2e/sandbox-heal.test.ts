@@ -14,7 +14,7 @@ import { type LabServer, startLabServer } from '../../app/server/server.js';
 import type { ServerMessage } from '../../app/shared/protocol.js';
 import { SandboxPool } from '../../runner/sandbox/pool.js';
 import { QemuSandboxDriver } from '../../runner/sandbox/qemu.js';
-import { FIXTURE_COURSE, HELLO_WORLD } from './helpers.js';
+import { FIXTURE_COURSE, HELLO_WORLD, TEST_CAPACITY } from './helpers.js';
 import { LabTab, learnerCookie } from './lab-client.js';
 
 /** From the learner being told to the first trace line of their next Run. */
@@ -31,7 +31,13 @@ beforeAll(async () => {
   pool = new SandboxPool(new QemuSandboxDriver(), 1);
   pool.fill();
   lab = await startLabServer(
-    resolveConfig({ port: 0, dataDir, warmSandboxes: 1, lessonsDir: FIXTURE_COURSE }),
+    resolveConfig({
+      port: 0,
+      dataDir,
+      warmSandboxes: 1,
+      lessonsDir: FIXTURE_COURSE,
+      maxSessions: TEST_CAPACITY,
+    }),
     pool,
   );
 }, 120_000);

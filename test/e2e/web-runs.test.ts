@@ -13,7 +13,7 @@ import { type LabServer, startLabServer } from '../../app/server/server.js';
 import type { AttachChoice, ServerMessage } from '../../app/shared/protocol.js';
 import { SandboxPool } from '../../runner/sandbox/pool.js';
 import { QemuSandboxDriver } from '../../runner/sandbox/qemu.js';
-import { FIXTURE_COURSE, HELLO_WORLD } from './helpers.js';
+import { FIXTURE_COURSE, HELLO_WORLD, TEST_CAPACITY } from './helpers.js';
 import { LabTab, learnerCookie } from './lab-client.js';
 
 const CLONE: AttachChoice = { kind: 'kprobe', target: 'clone' };
@@ -27,7 +27,13 @@ beforeAll(async () => {
   dataDir = mkdtempSync(join(tmpdir(), 'ebpf-lab-data-'));
   pool = new SandboxPool(new QemuSandboxDriver(), 0);
   lab = await startLabServer(
-    resolveConfig({ port: 0, dataDir, warmSandboxes: 0, lessonsDir: FIXTURE_COURSE }),
+    resolveConfig({
+      port: 0,
+      dataDir,
+      warmSandboxes: 0,
+      lessonsDir: FIXTURE_COURSE,
+      maxSessions: TEST_CAPACITY,
+    }),
     pool,
   );
 });

@@ -11,7 +11,7 @@ import { resolveConfig } from '../../app/server/config.js';
 import { type LabServer, startLabServer } from '../../app/server/server.js';
 import { SandboxPool } from '../../runner/sandbox/pool.js';
 import { QemuSandboxDriver } from '../../runner/sandbox/qemu.js';
-import { FIXTURE_COURSE, HELLO_WORLD } from './helpers.js';
+import { FIXTURE_COURSE, HELLO_WORLD, TEST_CAPACITY } from './helpers.js';
 import { LabTab } from './lab-client.js';
 
 let lab: LabServer;
@@ -23,7 +23,13 @@ beforeAll(async () => {
   dataDir = mkdtempSync(join(tmpdir(), 'ebpf-lab-data-'));
   pool = new SandboxPool(new QemuSandboxDriver(), 0);
   lab = await startLabServer(
-    resolveConfig({ port: 0, dataDir, warmSandboxes: 0, lessonsDir: FIXTURE_COURSE }),
+    resolveConfig({
+      port: 0,
+      dataDir,
+      warmSandboxes: 0,
+      lessonsDir: FIXTURE_COURSE,
+      maxSessions: TEST_CAPACITY,
+    }),
     pool,
   );
   const res = await fetch(`${lab.url}/api/course`);
