@@ -176,23 +176,28 @@ export class DashboardSocket {
   }
 }
 
-/** pids of the qemu sandboxes (`-name ebpf-lab-sandbox,…`) whose parent is process `parent`. */
+/**
+ * pids of the qemu sandboxes (`-name ebpf-lab-sandbox,…`) whose parent is process `parent`:
+ * its children, as each of its threads lists them in /proc, then their command lines.
+ */
 export function sandboxProcessesOf(parent: number): number[] {
-  const found: number[] = [];
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      // Field 4 (ppid) follows the parenthesised command name, which may contain spaces.
-      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-      if (ppid !== parent) continue;
-      const argv = readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0');
-      if (argv.some((arg) => arg.startsWith(SANDBOX_PROCESS_NAME))) found.push(Number(entry));
-    } catch {
-      // exited meanwhile
+  const children = new Set<number>();
+  try {
+    for (const thread of readdirSync(`/proc/${parent}/task`)) {
+      const listed = readFileSync(`/proc/${parent}/task/${thread}/children`, 'utf8');
+      for (const pid of listed.split(' ').filter(Boolean)) children.add(Number(pid));
     }
+  } catch {
+    // the parent (or a thread of it) exited meanwhile
   }
-  return found;
+  return [...children].filter((pid) => {
+    try {
+      const argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+      return argv.some((arg) => arg.startsWith(SANDBOX_PROCESS_NAME));
+    } catch {
+      return false; // exited meanwhile
+    }
+  });
 }
 
 /** Whether process `pid` still exists (a zombie counts as gone). */
