@@ -15,6 +15,8 @@ export default defineConfig({
     include: ['**/*.test.ts'],
     exclude: ['node_modules/**', 'dist/**', ...pending],
     fileParallelism: false,
+    // Rebuilds dist/ (client, CLI) when a source is newer: for test files run by hand.
+    globalSetup: ['test/global-setup.ts'],
     testTimeout: 120_000,
     hookTimeout: 180_000,
   },
