@@ -61,6 +61,7 @@ sys.stdout = sys.stderr
 from bcc import BPF  # noqa: E402 - after the stdout guard, on purpose
 from bcc.libbcc import lib  # noqa: E402
 from run_outputs import RunOutputs  # noqa: E402 - imports bcc too
+from kernel_symbols import KernelSymbols  # noqa: E402
 
 
 def set_comm(name):
@@ -405,27 +406,37 @@ def trace_pipe_readers():
 TOOL_TIMEOUT_S = 30
 
 
-def tool_output(argv):
-    """What a tool printed (its errors too, when it failed). A tool that does not finish in time
-    (a sandbox starved of CPU by many others) gives a line saying so: the dumps are there for the
-    learner to read, and must not fail the run they describe."""
+def run_tool(argv, name=None):
+    """('ok' | 'failed' | 'timeout', what the tool printed: its errors too when it failed). A
+    tool that does not finish in time (a sandbox starved of CPU by many others) gives a line
+    saying so: the dumps are there for the learner to read, and must not fail the run they
+    describe. `name` is the tool to name in that line (argv[0] unless it only starts the tool)."""
+    name = name or os.path.basename(argv[0])
     try:
         result = subprocess.run(argv, capture_output=True, text=True, timeout=TOOL_TIMEOUT_S,
                                 check=False)
     except subprocess.TimeoutExpired:
-        return (f'{os.path.basename(argv[0])} did not finish within {TOOL_TIMEOUT_S} s (the '
-                'sandbox is short of CPU), so this is not shown. Run again to see it.\n')
-    return result.stdout if result.returncode == 0 else result.stdout + result.stderr
+        return 'timeout', (f'{name} did not finish within {TOOL_TIMEOUT_S} s (the sandbox is '
+                           'short of CPU), so this is not shown. Run again to see it.\n')
+    except OSError as err:
+        return 'failed', f'{name} could not start: {err}\n'
+    if result.returncode == 0:
+        return 'ok', result.stdout
+    return 'failed', result.stdout + result.stderr
+
+
+def tool_output(argv):
+    return run_tool(argv)[1]
 
 
 SYS_BPF = 321  # x86-64
 BPF_OBJ_GET_INFO_BY_FD = 15
 
 
-def jit_image(fd):
-    """The JIT's machine code for a program fd, through bpf(BPF_OBJ_GET_INFO_BY_FD): Debian's
-    bpftool is built without libbfd and refuses to dump it. Offsets follow struct
-    bpf_prog_info: jited_prog_len at 16, jited_prog_insns at 24."""
+def prog_info_array(fd, len_offset, ptr_offset):
+    """An array the kernel keeps for a program fd (its JIT image, its verified instructions),
+    through bpf(BPF_OBJ_GET_INFO_BY_FD): asked once for its length, then for its bytes. The
+    offsets are those of the array's length and pointer in struct bpf_prog_info."""
     libc = ctypes.CDLL(None, use_errno=True)
     info = ctypes.create_string_buffer(256)
 
@@ -436,15 +447,57 @@ def jit_image(fd):
             raise OSError(ctypes.get_errno(), os.strerror(ctypes.get_errno()))
 
     get_info()
-    length = struct.unpack_from('=I', info, 16)[0]
+    length = struct.unpack_from('=I', info, len_offset)[0]
     if length == 0:
         return b''
-    code = ctypes.create_string_buffer(length)
+    data = ctypes.create_string_buffer(length)
     ctypes.memset(info, 0, len(info))
-    struct.pack_into('=I', info, 16, length)
-    struct.pack_into('=Q', info, 24, ctypes.addressof(code))
+    struct.pack_into('=I', info, len_offset, length)
+    struct.pack_into('=Q', info, ptr_offset, ctypes.addressof(data))
     get_info()
-    return code.raw[:length]
+    return data.raw[:length]
+
+
+def jit_image(fd):
+    """The JIT's machine code for a program fd: Debian's bpftool is built without libbfd and
+    refuses to dump it. struct bpf_prog_info: jited_prog_len at 16, jited_prog_insns at 24."""
+    return prog_info_array(fd, 16, 24)
+
+
+def xlated_insns(fd):
+    """The verified instructions: struct bpf_prog_info's xlated_prog_len at 20,
+    xlated_prog_insns at 32."""
+    return prog_info_array(fd, 20, 32)
+
+
+KERNEL_SYMBOLS = KernelSymbols()
+# bpftool opens /proc/kallsyms by that name, so a dump's own small copy is put there in a mount
+# namespace of the dump's own (busybox's unshare makes its mounts private: nothing else sees it).
+# busybox is static: its processes start in a fraction of util-linux's time under emulation.
+WITH_KALLSYMS = '"$0" mount -o bind "$1" /proc/kallsyms && shift && exec "$@"'
+
+
+def dump_xlated(fd, prog_id):
+    """`bpftool prog dump xlated id N linum`, given only the kallsyms lines it needs to name the
+    calls (see kernel_symbols.py); the plain command, slow but the same text, when that cannot
+    be done."""
+    argv = ['bpftool', 'prog', 'dump', 'xlated', 'id', str(prog_id), 'linum']
+    busybox = shutil.which('busybox')
+    try:
+        symbols = KERNEL_SYMBOLS.for_dump(xlated_insns(fd)) if busybox else None
+    except OSError:
+        symbols = None
+    if symbols is not None:
+        with tempfile.NamedTemporaryFile(prefix='kallsyms-') as tmp:
+            tmp.write(symbols)
+            tmp.flush()
+            status, text = run_tool([busybox, 'unshare', '-m', busybox, 'sh', '-c',
+                                     WITH_KALLSYMS, busybox, tmp.name] + argv, name='bpftool')
+        # Failed (no unshare in this busybox, a mount refused...): the plain command says why,
+        # if it fails too. Timed out: the plain one would only take longer.
+        if status != 'failed':
+            return text
+    return tool_output(argv)
 
 
 def dump_jited(fd):
@@ -625,6 +678,10 @@ class Worker:
         box = []
         with captured_stderr(box):
             BPF(text='int ebpf_lab_warm_up(void *ctx) { return 0; }').cleanup()
+        # The one read of /proc/kallsyms the bytecode dumps need (about 0.5 s of kernel time under
+        # emulation): after the compile, not competing with it, and done before a VM template of
+        # this sandbox is saved. Without a warm-up, the first dump reads it.
+        KERNEL_SYMBOLS.load_in_background()
 
     def program_for(self, source):
         """The compiled program for `source` and whether it came from the cache; nothing of it
@@ -695,7 +752,7 @@ class Worker:
                 continue
             if program.kernel_dumps.get(name, {}).get('id') == prog_id:
                 continue  # read already (a function loaded again as another type is read again)
-            xlated = tool_output(['bpftool', 'prog', 'dump', 'xlated', 'id', str(prog_id), 'linum'])
+            xlated = dump_xlated(func.fd, prog_id)
             jited, note = dump_jited(func.fd)
             program.kernel_dumps[name] = {'name': name[:128], 'id': prog_id,
                                           'xlated': xlated[-(1 << 20):],

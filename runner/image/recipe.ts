@@ -83,6 +83,7 @@ export const GUEST_PAYLOAD: readonly (readonly [string, string])[] = [
   ['run_outputs.py', 'opt/ebpf-lab/run_outputs.py'],
   ['schema_check.py', 'opt/ebpf-lab/schema_check.py'],
   ['guest_limits.py', 'opt/ebpf-lab/guest_limits.py'],
+  ['kernel_symbols.py', 'opt/ebpf-lab/kernel_symbols.py'],
 ];
 
 export const DEBIAN_MIRROR_DEFAULT = 'http://deb.debian.org/debian';

@@ -306,6 +306,33 @@ ${handler('mixed')}`;
       expect(program?.jited.length).toBeGreaterThan(3);
       expect(program?.jited.join('\n')).toMatch(/\b(ret|call|push|mov)/);
     });
+
+    it('names every helper and map call in the verified instructions, on its line', async () => {
+      // The dump gives bpftool only the kernel symbols the calls land on (not all of
+      // /proc/kallsyms): each call must still show the kernel function, never a bare address.
+      const source = `BPF_HASH(counts, u32, u64);
+int count_pids(void *ctx) {
+    u32 pid = bpf_get_current_pid_tgid() >> 32;
+    u64 zero = 0, *val = counts.lookup(&pid);
+    if (val) { (*val)++; } else { counts.update(&pid, &zero); }
+    return 0;
+}
+`;
+      const run = ProbeRun.start(sandbox.agent, {
+        source,
+        attach: [{ kind: 'kprobe', target: 'clone' }],
+      });
+      await run.attached;
+      const programs = await dumpPrograms(sandbox.agent, source);
+      await run.stop();
+      const calls = (programs[0]?.xlated ?? []).filter((i) => /^\(85\) call /.test(i.text));
+      expect(calls.map((i) => i.text).filter((text) => /call 0x/.test(text))).toEqual([]);
+      const callOn = (line: number, name: RegExp) =>
+        calls.some((i) => i.line === line && name.test(i.text));
+      expect(callOn(3, /call bpf_get_current_pid_tgid#-?\d+$/)).toBe(true);
+      expect(callOn(4, /call \S*map_lookup_elem#-?\d+$/)).toBe(true);
+      expect(callOn(5, /call \S*map_update_elem#-?\d+$/)).toBe(true);
+    });
   });
 
   describe('errors are data', () => {
