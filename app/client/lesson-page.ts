@@ -149,7 +149,15 @@ class LessonPage {
       this.tabFocus,
     );
     this.trace = new TracePane(this.acks, (lines) => this.layout.newOutput('trace', lines));
-    this.shell = new ShellPane(send, this.acks, this.tabFocus);
+    // Enter in the shell runs a command: an edit not saved yet goes first (see flush).
+    this.shell = new ShellPane(
+      (message) => {
+        if (message.type === 'shell-input' && message.data.includes('\r')) this.saver.flush();
+        return send(message);
+      },
+      this.acks,
+      this.tabFocus,
+    );
     this.content = createLessonContent(lesson, {
       openInEditor: (text, language) => this.editor.openText(text, language),
       runInShell: (commands) => this.runInShell(commands),
@@ -342,6 +350,7 @@ class LessonPage {
     }
     // The server types them one at a time, each at the shell's prompt (never into a program).
     const lines = commands.split('\r').filter((line) => line.length > 0);
+    this.saver.flush();
     if (lines.length > 0) this.connection.send({ type: 'shell-run', commands: lines });
     this.shell.focus();
   }

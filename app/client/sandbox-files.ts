@@ -77,6 +77,14 @@ export class SandboxFileSaver {
     return this.send(true);
   }
 
+  /**
+   * Saves now if an edit is still waiting for typing to pause: the shell is about to run
+   * something (Run in shell, Enter), and it must see the editor's text.
+   */
+  flush(): void {
+    if (this.timer !== undefined && this.up) this.saveNow();
+  }
+
   /** A new connection: whatever sandbox it reaches gets the files once it is ready. */
   connected(): void {
     this.up = false;

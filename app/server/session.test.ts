@@ -208,6 +208,22 @@ describe('LearnerSession', () => {
     expect(Buffer.from(writes.at(-1) ?? '', 'base64').toString()).toBe('// 499');
   });
 
+  it('a command typed right after a save runs once every saved file is written (lesson 9 ran the old script)', async () => {
+    const tab = fakeClient();
+    session.attach(tab.client);
+    await settle();
+    const sandbox = source.started[0] as FakeSandbox;
+    const files = { 'probe.c': '// c', 'script.py': '# py' };
+    const save = session.handle({ type: 'save-files', files }, tab.client);
+    const typed = session.handle({ type: 'shell-input', data: 'python3 script.py\r' }, tab.client);
+    for (let i = 0; i < 20; i++) await settle();
+    await Promise.all([save, typed]);
+    const order = sandbox.sent.flatMap((m) =>
+      m.type === 'write-file' ? [m.path] : m.type === 'shell-input' ? ['input'] : [],
+    );
+    expect(order).toEqual(['/root/probe.c', '/root/script.py', 'input']);
+  });
+
   it('shell input the sandbox has not read past the limit is refused, and the tab told', async () => {
     const tab = fakeClient();
     session.attach(tab.client);

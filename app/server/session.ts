@@ -219,6 +219,12 @@ export class LearnerSession {
   private traceTail = '';
   private pendingSave: Record<string, string> | undefined;
   private saving = false;
+  /**
+   * Settles once the files saved so far are in the sandbox. The shell waits for it: a command
+   * typed (or sent by "Run in shell") right after an edit must run the edited file, and a save's
+   * files are written one after another, each a round trip to the guest.
+   */
+  private filesWritten: Promise<void> = Promise.resolve();
 
   constructor(
     readonly id: string,
@@ -398,9 +404,11 @@ export class LearnerSession {
           return await this.prepare(message.source);
         case 'shell-input':
           this.typist.learnerTyped();
+          await this.filesInPlace();
           return await this.shellInput(message.data);
         case 'shell-run':
           await this.ensureSandbox();
+          await this.filesInPlace();
           return this.typist.run(message.commands);
         case 'shell-resize':
           return this.shellResize(message.cols, message.rows);
@@ -933,22 +941,30 @@ export class LearnerSession {
    * Saves coalesce: while one is written, only the newest waits, so a flood of saves holds at
    * most two sets of files in memory, whatever the tab sends.
    */
-  private async saveFiles(files: Record<string, string>): Promise<void> {
+  private saveFiles(files: Record<string, string>): Promise<void> {
     this.savedFiles = files;
     this.pendingSave = files;
-    if (this.saving) return;
+    if (this.saving) return Promise.resolve(); // the loop in progress writes them next
     this.saving = true;
-    try {
-      while (this.pendingSave !== undefined) {
-        const next = this.pendingSave;
-        this.pendingSave = undefined;
-        const sandbox = await this.ensureSandbox();
-        await writeFiles(sandbox.agent, next);
-      }
-    } finally {
+    this.filesWritten = this.writePendingFiles().finally(() => {
       this.saving = false;
       this.pendingSave = undefined;
+    });
+    return this.filesWritten;
+  }
+
+  private async writePendingFiles(): Promise<void> {
+    while (this.pendingSave !== undefined) {
+      const next = this.pendingSave;
+      this.pendingSave = undefined;
+      const sandbox = await this.ensureSandbox();
+      await writeFiles(sandbox.agent, next);
     }
+  }
+
+  /** Waits for the files saved so far to be written; a failed save is the status line's to say. */
+  private filesInPlace(): Promise<void> {
+    return this.filesWritten.catch(() => {});
   }
 
   private async restoreFiles(sandbox: Sandbox, files: Record<string, string>): Promise<void> {
