@@ -4,17 +4,12 @@
  * resident memory is measured before, at the end of the flood and after the tab has gone; the
  * learner is told what was refused; and the next Run still shows a trace line.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { resolveConfig } from '../../app/server/config.js';
-import { type LabServer, startLabServer } from '../../app/server/server.js';
-import { SandboxPool } from '../../runner/sandbox/pool.js';
-import { QemuSandboxDriver } from '../../runner/sandbox/qemu.js';
+import type { LabServer } from '../../app/server/server.js';
 import { ownResidentMiB } from '../../runner/sandbox/resident-memory.js';
-import { FIXTURE_COURSE, HELLO_WORLD, TEST_CAPACITY } from './helpers.js';
+import { HELLO_WORLD } from './helpers.js';
 import { LabTab, learnerCookie } from './lab-client.js';
+import { startQemuLab } from './qemu-lab.js';
 
 /** Two files of 120 KiB (a file may have 128 KiB): 240 KiB per save, as in the issue. */
 const FILE_BYTES = 120 * 1024;
@@ -26,29 +21,16 @@ const FLOOD_GROWTH_MIB = 300;
 const KEPT_GROWTH_MIB = 120;
 
 let lab: LabServer;
-let pool: SandboxPool;
-let dataDir: string;
+let closeLab: (() => Promise<void>) | undefined;
 
 beforeAll(async () => {
-  dataDir = mkdtempSync(join(tmpdir(), 'ebpf-lab-bounded-'));
-  pool = new SandboxPool(new QemuSandboxDriver(), 0);
-  lab = await startLabServer(
-    resolveConfig({
-      port: 0,
-      dataDir,
-      warmSandboxes: 0,
-      lessonsDir: FIXTURE_COURSE,
-      reconnectGraceMs: 1000,
-      maxSessions: TEST_CAPACITY,
-    }),
-    pool,
-  );
+  ({ lab, close: closeLab } = await startQemuLab({
+    reconnectGraceMs: 1000,
+  }));
 });
 
 afterAll(async () => {
-  await lab?.close();
-  await pool?.close();
-  rmSync(dataDir, { recursive: true, force: true });
+  await closeLab?.();
 });
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

@@ -8,14 +8,8 @@
  * Idle learners' slots are never reclaimed here (the reclaim policy is set out of reach): the
  * third gets a slot only because another learner left.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { resolveConfig } from '../../app/server/config.js';
-import { type LabServer, startLabServer } from '../../app/server/server.js';
-import { SandboxPool } from '../../runner/sandbox/pool.js';
-import { QemuSandboxDriver } from '../../runner/sandbox/qemu.js';
+import type { LabServer } from '../../app/server/server.js';
 import {
   call,
   createClass,
@@ -25,43 +19,34 @@ import {
   signIn,
   until,
 } from './classroom-client.js';
-import { FIXTURE_COURSE, HELLO_RUN } from './helpers.js';
+import { HELLO_RUN } from './helpers.js';
 import { LabTab } from './lab-client.js';
+import { startQemuLab } from './qemu-lab.js';
 
 const BOOT_MS = 300_000;
 const NEVER = 24 * 3_600_000;
 
 let lab: LabServer;
-let pool: SandboxPool;
-let dataDir: string;
+let closeLab: (() => Promise<void>) | undefined;
 const tabs: LabTab[] = [];
 
 beforeAll(async () => {
-  dataDir = mkdtempSync(join(tmpdir(), 'ebpf-lab-capacity-'));
-  pool = new SandboxPool(new QemuSandboxDriver(), 0);
-  lab = await startLabServer(
-    resolveConfig({
-      port: 0,
-      dataDir,
-      warmSandboxes: 0,
-      lessonsDir: FIXTURE_COURSE,
+  ({ lab, close: closeLab } = await startQemuLab(
+    {
       maxSessions: 2,
       // A closed tab's sandbox goes soon, not after the usual minute.
       reconnectGraceMs: 1_000,
-    }),
-    pool,
+    },
     {
       reclaim: { unusedGraceMs: NEVER, idleReclaimMs: NEVER, checkEveryMs: 1_000 },
       dashboardTiming: { pushEveryMs: 100, refreshEveryMs: 2_000 },
     },
-  );
+  ));
 });
 
 afterAll(async () => {
   for (const tab of tabs) tab.close();
-  await lab?.close();
-  await pool?.close();
-  rmSync(dataDir, { recursive: true, force: true });
+  await closeLab?.();
 });
 
 describe('a class with two sandbox slots and three learners', () => {

@@ -11,17 +11,12 @@
  * learner is missing from the class's export and dashboard (nor anything a learner never sent),
  * and no sandbox is left: no session, no slot in use, no qemu process of this server.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import os, { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import os from 'node:os';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { resolveConfig } from '../../app/server/config.js';
-import { type LabServer, startLabServer } from '../../app/server/server.js';
+import type { LabServer } from '../../app/server/server.js';
 import type { ClassDashboard } from '../../app/shared/classroom-api.js';
 import type { Healthz } from '../../app/shared/http-api.js';
-import { SandboxPool } from '../../runner/sandbox/pool.js';
-import { QemuSandboxDriver } from '../../runner/sandbox/qemu.js';
 import {
   call,
   createClass,
@@ -34,8 +29,9 @@ import {
   signIn,
   until,
 } from './classroom-client.js';
-import { FIXTURE_COURSE, HELLO_RUN } from './helpers.js';
+import { HELLO_RUN } from './helpers.js';
 import { LabTab } from './lab-client.js';
+import { startQemuLab } from './qemu-lab.js';
 
 const LEARNERS = 30;
 const SLOTS = 2;
@@ -53,30 +49,18 @@ const HEALTH_CAP_MS = 5_000;
 const LESSON = '01-hello';
 
 let lab: LabServer;
-let pool: SandboxPool;
-let dataDir: string;
+let closeLab: (() => Promise<void>) | undefined;
 
 beforeAll(async () => {
-  dataDir = mkdtempSync(join(tmpdir(), 'ebpf-lab-load-'));
-  pool = new SandboxPool(new QemuSandboxDriver(), 0);
-  lab = await startLabServer(
-    resolveConfig({
-      port: 0,
-      dataDir,
-      warmSandboxes: 0,
-      lessonsDir: FIXTURE_COURSE,
-      maxSessions: SLOTS,
-      // A learner who leaves frees their slot soon, not after the usual minute.
-      reconnectGraceMs: 500,
-    }),
-    pool,
-  );
+  ({ lab, close: closeLab } = await startQemuLab({
+    maxSessions: SLOTS,
+    // A learner who leaves frees their slot soon, not after the usual minute.
+    reconnectGraceMs: 500,
+  }));
 });
 
 afterAll(async () => {
-  await lab?.close();
-  await pool?.close();
-  rmSync(dataDir, { recursive: true, force: true });
+  await closeLab?.();
 });
 
 /** One simulated learner: what they sent, and what the lab acknowledged. */

@@ -4,17 +4,13 @@
  * (Ctrl+Alt+R) brings a fresh sandbox whose shell answers. Screenshots under
  * test-results/screenshots/.
  */
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { type Browser, chromium, type Locator, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { resolveConfig } from '../../app/server/config.js';
-import { type LabServer, startLabServer } from '../../app/server/server.js';
+import type { LabServer } from '../../app/server/server.js';
 import { PACKAGE_ROOT } from '../../runner/paths.js';
-import { SandboxPool } from '../../runner/sandbox/pool.js';
-import { QemuSandboxDriver } from '../../runner/sandbox/qemu.js';
-import { FIXTURE_COURSE, TEST_CAPACITY } from './helpers.js';
+import { startQemuLab } from './qemu-lab.js';
 
 const SCREENSHOTS = join(PACKAGE_ROOT, 'test-results', 'screenshots');
 const CHROMIUM_FLAGS = [
@@ -26,34 +22,20 @@ const CHROMIUM_FLAGS = [
 ];
 
 let lab: LabServer;
-let pool: SandboxPool;
 let browser: Browser;
 let page: Page;
-let dataDir: string;
+let closeLab: (() => Promise<void>) | undefined;
 
 beforeAll(async () => {
   mkdirSync(SCREENSHOTS, { recursive: true });
-  dataDir = mkdtempSync(join(tmpdir(), 'ebpf-lab-reset-'));
-  pool = new SandboxPool(new QemuSandboxDriver(), 0);
-  lab = await startLabServer(
-    resolveConfig({
-      port: 0,
-      dataDir,
-      warmSandboxes: 0,
-      lessonsDir: FIXTURE_COURSE,
-      maxSessions: TEST_CAPACITY,
-    }),
-    pool,
-  );
+  ({ lab, close: closeLab } = await startQemuLab());
   browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_FLAGS });
   page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
 });
 
 afterAll(async () => {
   await browser?.close();
-  await lab?.close();
-  await pool?.close();
-  rmSync(dataDir, { recursive: true, force: true });
+  await closeLab?.();
 });
 
 /** Text as a person reads it (xterm uses nbsp). */

@@ -4,44 +4,25 @@
  * the attach kind changed between Runs and then Check, and a run that belongs to the lesson it
  * was started in.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { resolveConfig } from '../../app/server/config.js';
-import { type LabServer, startLabServer } from '../../app/server/server.js';
+import type { LabServer } from '../../app/server/server.js';
 import type { AttachChoice, ServerMessage } from '../../app/shared/protocol.js';
-import { SandboxPool } from '../../runner/sandbox/pool.js';
-import { QemuSandboxDriver } from '../../runner/sandbox/qemu.js';
-import { FIXTURE_COURSE, HELLO_WORLD, TEST_CAPACITY } from './helpers.js';
+import { HELLO_WORLD } from './helpers.js';
 import { LabTab, learnerCookie } from './lab-client.js';
+import { startQemuLab } from './qemu-lab.js';
 
 const CLONE: AttachChoice = { kind: 'kprobe', target: 'clone' };
 
 let lab: LabServer;
-let pool: SandboxPool;
-let dataDir: string;
+let closeLab: (() => Promise<void>) | undefined;
 let cookie: string | undefined;
 
 beforeAll(async () => {
-  dataDir = mkdtempSync(join(tmpdir(), 'ebpf-lab-data-'));
-  pool = new SandboxPool(new QemuSandboxDriver(), 0);
-  lab = await startLabServer(
-    resolveConfig({
-      port: 0,
-      dataDir,
-      warmSandboxes: 0,
-      lessonsDir: FIXTURE_COURSE,
-      maxSessions: TEST_CAPACITY,
-    }),
-    pool,
-  );
+  ({ lab, close: closeLab } = await startQemuLab());
 });
 
 afterAll(async () => {
-  await lab?.close();
-  await pool?.close();
-  rmSync(dataDir, { recursive: true, force: true });
+  await closeLab?.();
 });
 
 /**

@@ -3,43 +3,24 @@
  * drives it: run the guide's probe, type `ls` into the shell, read Hello World from the trace
  * stream. Also: bad frames get error replies, foreign origins are refused, the API answers.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { resolveConfig } from '../../app/server/config.js';
-import { type LabServer, startLabServer } from '../../app/server/server.js';
-import { SandboxPool } from '../../runner/sandbox/pool.js';
-import { QemuSandboxDriver } from '../../runner/sandbox/qemu.js';
-import { FIXTURE_COURSE, HELLO_WORLD, TEST_CAPACITY } from './helpers.js';
+import type { LabServer } from '../../app/server/server.js';
+import { HELLO_WORLD } from './helpers.js';
 import { LabTab } from './lab-client.js';
+import { startQemuLab } from './qemu-lab.js';
 
 let lab: LabServer;
-let pool: SandboxPool;
-let dataDir: string;
+let closeLab: (() => Promise<void>) | undefined;
 let cookie: string;
 
 beforeAll(async () => {
-  dataDir = mkdtempSync(join(tmpdir(), 'ebpf-lab-data-'));
-  pool = new SandboxPool(new QemuSandboxDriver(), 0);
-  lab = await startLabServer(
-    resolveConfig({
-      port: 0,
-      dataDir,
-      warmSandboxes: 0,
-      lessonsDir: FIXTURE_COURSE,
-      maxSessions: TEST_CAPACITY,
-    }),
-    pool,
-  );
+  ({ lab, close: closeLab } = await startQemuLab());
   const res = await fetch(`${lab.url}/api/course`);
   cookie = (res.headers.get('set-cookie') ?? '').split(';')[0] ?? '';
 });
 
 afterAll(async () => {
-  await lab?.close();
-  await pool?.close();
-  rmSync(dataDir, { recursive: true, force: true });
+  await closeLab?.();
 });
 
 /** A tab of this learner (the cookie); `headers` add to or replace what it sends. */
