@@ -109,3 +109,50 @@ export class FakeSource implements SandboxSource {
     return sandbox;
   }
 }
+
+/**
+ * A guest for the classroom's tests: compiles ahead without complaint; a run whose source says
+ * BAD is rejected by the verifier, others attach, and one that says PRINT prints a trace line.
+ */
+export const classroomGuest: FakeGuest = (message, sandbox) => {
+  switch (message.type) {
+    case 'prepare':
+      sandbox.emit({
+        type: 'prepared',
+        id: message.id,
+        cached: false,
+        compilerLog: '',
+        error: null,
+      });
+      break;
+    case 'run':
+      if (message.source.includes('BAD')) {
+        sandbox.emit({
+          type: 'run-error',
+          id: message.id,
+          kind: 'verifier',
+          message: 'The verifier rejected the program.',
+          log: "R1 invalid mem access 'scalar'\nprocessed 2 insns",
+        });
+        sandbox.emit({ type: 'run-stopped', id: message.id, reason: 'error' });
+        break;
+      }
+      sandbox.emit({
+        type: 'run-attached',
+        id: message.id,
+        probes: [{ kind: 'kprobe', event: '__x64_sys_clone', fn: 'hello_world' }],
+        compilerLog: '',
+      });
+      if (message.source.includes('PRINT')) {
+        const line = '  bash-42 [000] 1.0: bpf_trace_printk: Hello from PRINT';
+        sandbox.emit({ type: 'trace', id: message.id, lines: [line], dropped: 0 });
+      }
+      break;
+    case 'dump-programs':
+      sandbox.emit({ type: 'programs', id: message.id, programs: [] });
+      break;
+    case 'stop':
+      sandbox.emit({ type: 'run-stopped', id: message.id, reason: 'requested' });
+      break;
+  }
+};

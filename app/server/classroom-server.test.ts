@@ -10,10 +10,9 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { PACKAGE_ROOT } from '../../runner/paths.js';
-import type { HostMessage } from '../../runner/protocol/messages.js';
 import { TEST_CAPACITY } from '../../test/e2e/helpers.js';
 import { LabTab, learnerCookie } from '../../test/e2e/lab-client.js';
-import { type FakeSandbox, FakeSource } from '../../test/fake-sandbox.js';
+import { classroomGuest, FakeSource } from '../../test/fake-sandbox.js';
 import type {
   ClassDashboard,
   ClassExport,
@@ -33,34 +32,6 @@ const COURSE = join(PACKAGE_ROOT, 'test', 'fixtures', 'course');
 const XSS_NAME = '<img src=x onerror=alert(1)>';
 const FORMULA_NAME = '=HYPERLINK("http://evil.example","click")';
 
-/**
- * The guest: a run whose source says BAD is rejected by the verifier; others attach, and one
- * that says PRINT prints a trace line.
- */
-function guest(message: HostMessage, sandbox: FakeSandbox): void {
-  if (message.type === 'run') {
-    if (message.source.includes('BAD')) {
-      sandbox.emit({
-        type: 'run-error',
-        id: message.id,
-        kind: 'verifier',
-        message: 'The verifier rejected the program.',
-        log: 'R1 invalid mem access',
-      });
-      sandbox.emit({ type: 'run-stopped', id: message.id, reason: 'error' });
-    } else {
-      const probes = [{ kind: 'kprobe', event: '__x64_sys_clone', fn: 'count' }] as const;
-      sandbox.emit({ type: 'run-attached', id: message.id, probes: [...probes], compilerLog: '' });
-      if (message.source.includes('PRINT')) {
-        const line = '  bash-42 [000] 1.0: bpf_trace_printk: Hello from PRINT';
-        sandbox.emit({ type: 'trace', id: message.id, lines: [line], dropped: 0 });
-      }
-    }
-  }
-  if (message.type === 'stop')
-    sandbox.emit({ type: 'run-stopped', id: message.id, reason: 'requested' });
-}
-
 const dataDirs: string[] = [];
 const running: LabServer[] = [];
 afterAll(() => {
@@ -79,7 +50,7 @@ async function startLab(dataDir?: string, clientDir?: string): Promise<LabServer
       clientDir,
       maxSessions: TEST_CAPACITY,
     }),
-    new FakeSource(guest),
+    new FakeSource(classroomGuest),
     { dashboardTiming: { pushEveryMs: 50, refreshEveryMs: 60_000 } },
   );
   running.push(lab);

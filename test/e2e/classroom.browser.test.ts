@@ -15,8 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resolveConfig } from '../../app/server/config.js';
 import { type LabServer, startLabServer } from '../../app/server/server.js';
 import { PACKAGE_ROOT } from '../../runner/paths.js';
-import type { HostMessage } from '../../runner/protocol/messages.js';
-import { type FakeSandbox, FakeSource } from '../fake-sandbox.js';
+import { classroomGuest, FakeSource } from '../fake-sandbox.js';
 import { TEST_CAPACITY } from './helpers.js';
 
 const SCREENSHOTS = join(PACKAGE_ROOT, 'test-results', 'screenshots');
@@ -39,46 +38,6 @@ const BAD_SOURCE = `int hello_world(void *ctx) {
     return *p;
 }
 `;
-
-/** The guest: compiles ahead without complaint; a run whose source says BAD is rejected. */
-function guest(message: HostMessage, sandbox: FakeSandbox): void {
-  switch (message.type) {
-    case 'prepare':
-      sandbox.emit({
-        type: 'prepared',
-        id: message.id,
-        cached: false,
-        compilerLog: '',
-        error: null,
-      });
-      break;
-    case 'run':
-      if (message.source.includes('BAD')) {
-        sandbox.emit({
-          type: 'run-error',
-          id: message.id,
-          kind: 'verifier',
-          message: 'The verifier rejected the program.',
-          log: "R1 invalid mem access 'scalar'\nprocessed 2 insns",
-        });
-        sandbox.emit({ type: 'run-stopped', id: message.id, reason: 'error' });
-      } else {
-        sandbox.emit({
-          type: 'run-attached',
-          id: message.id,
-          probes: [{ kind: 'kprobe', event: '__x64_sys_clone', fn: 'hello_world' }],
-          compilerLog: '',
-        });
-      }
-      break;
-    case 'dump-programs':
-      sandbox.emit({ type: 'programs', id: message.id, programs: [] });
-      break;
-    case 'stop':
-      sandbox.emit({ type: 'run-stopped', id: message.id, reason: 'requested' });
-      break;
-  }
-}
 
 let lab: LabServer;
 let browser: Browser;
@@ -112,7 +71,7 @@ function startLab(port: number): Promise<LabServer> {
       lessonsDir: COURSE,
       maxSessions: TEST_CAPACITY,
     }),
-    new FakeSource(guest),
+    new FakeSource(classroomGuest),
     { dashboardTiming: { pushEveryMs: 100, refreshEveryMs: 5_000 } },
   );
 }
