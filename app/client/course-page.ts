@@ -8,6 +8,7 @@
 import { type Course, type CourseLesson, fetchCourse, type LessonState } from './api.js';
 import { fetchClassroom, type LearnerClassroom } from './class-api.js';
 import { h } from './dom.js';
+import { joinCodeInput } from './join-page.js';
 import { renderError, topBar } from './page-frame.js';
 
 const STATE_LABELS: Record<LessonState, string> = {
@@ -42,18 +43,7 @@ function renderLesson(lesson: CourseLesson, index: number): HTMLElement {
  */
 function renderClassBox(classroom: LearnerClassroom | null): HTMLElement {
   const inClasses = classroom?.classes ?? [];
-  const input = h('input', {
-    type: 'text',
-    id: 'course-join-code',
-    name: 'code',
-    required: true,
-    maxlength: 12,
-    autocomplete: 'off',
-    autocapitalize: 'characters',
-    spellcheck: 'false',
-    class: 'code-input',
-    placeholder: 'K7M2QX',
-  });
+  const input = joinCodeInput('course-join-code');
   const form = h(
     'form',
     { class: 'join-inline', 'aria-label': 'Join a class' },

@@ -19,6 +19,22 @@ function page(title: string, ...body: (Node | string | null)[]): HTMLElement {
   );
 }
 
+/** The field a join code is typed in (the join page's, the course page's). */
+export function joinCodeInput(id: string): HTMLInputElement {
+  return h('input', {
+    type: 'text',
+    id,
+    name: 'code',
+    required: true,
+    maxlength: 12,
+    autocomplete: 'off',
+    autocapitalize: 'characters',
+    spellcheck: 'false',
+    class: 'code-input',
+    placeholder: 'K7M2QX',
+  });
+}
+
 export function showJoinPage(root: HTMLElement, code: string): void {
   const nameInput = h('input', {
     type: 'text',
@@ -29,18 +45,8 @@ export function showJoinPage(root: HTMLElement, code: string): void {
     autocomplete: 'nickname',
     placeholder: 'e.g. Ada L.',
   });
-  const codeInput = h('input', {
-    type: 'text',
-    id: 'join-code',
-    name: 'code',
-    required: true,
-    maxlength: 12,
-    autocomplete: 'off',
-    autocapitalize: 'characters',
-    spellcheck: 'false',
-    class: 'code-input',
-    value: code.toUpperCase(),
-  });
+  const codeInput = joinCodeInput('join-code');
+  codeInput.value = code.toUpperCase();
   const error = h('p', { class: 'form-error', role: 'alert', hidden: true });
   const submit = h('button', { type: 'submit', class: 'primary' }, 'Join the class');
   const form = h(
