@@ -39,6 +39,7 @@ import type { CheckSummary } from './classroom/activity-store.js';
 import type { RunOutcome } from './classroom/stuck-rule.js';
 import { LatestOnly } from './latest-only.js';
 import { ShellTypist } from './shell-typist.js';
+import { TextTail } from './text-tail.js';
 
 export interface SessionClient {
   /** Structured messages: status, diagnostics, errors. */
@@ -155,7 +156,7 @@ export class LearnerSession {
   private runEvents = 0;
   /** The latest run's maps, for a tab of its lesson that opens while it runs or after. */
   private maps: { maps: MapSnapshot[]; final: boolean } | undefined;
-  private scrollback = '';
+  private readonly scrollback: TextTail;
   private shellSize = { cols: 80, rows: 24 };
   /** The latest status; `lessonId`: it is about that lesson's run or checks (see `sees`). */
   private status: { phase: Phase; text: string; lessonId?: string } = {
@@ -216,7 +217,7 @@ export class LearnerSession {
   /** For the instructor's read-only view (`work`): the latest diagnostics, Run and Trace output. */
   private latestDiagnostics: Diagnostic[] = [];
   private lastRun: WorkRun | undefined;
-  private traceTail = '';
+  private readonly traceTail = new TextTail(WORK_TAIL_CHARS);
   private pendingSave: Record<string, string> | undefined;
   private saving = false;
   /**
@@ -233,7 +234,9 @@ export class LearnerSession {
     /** Called once the session has stopped for good (last tab gone for the grace period). */
     private readonly onDisposed: (session: LearnerSession) => void = () => {},
     private readonly hooks: SessionHooks = NO_HOOKS,
-  ) {}
+  ) {
+    this.scrollback = new TextTail(options.shellScrollbackBytes);
+  }
 
   get tabCount(): number {
     return this.clients.size;
@@ -291,8 +294,8 @@ export class LearnerSession {
       })),
       diagnostics: this.latestDiagnostics,
       lastRun: this.lastRun ?? null,
-      trace: this.traceTail,
-      shell: this.scrollback.slice(-WORK_TAIL_CHARS),
+      trace: this.traceTail.value,
+      shell: this.scrollback.value.slice(-WORK_TAIL_CHARS),
     };
   }
 
@@ -315,7 +318,8 @@ export class LearnerSession {
     this.closeTimer = undefined;
     this.touch();
     client.send({ type: 'status', ...this.statusFor(client) });
-    if (this.scrollback) client.output('shell', this.scrollback);
+    const scrollback = this.scrollback.value;
+    if (scrollback) client.output('shell', scrollback);
     this.hooks.changed(this.id);
     this.ensureSandbox().catch(() => {}); // the failure is already in the status line
   }
@@ -632,7 +636,7 @@ export class LearnerSession {
     this.unsubscribeShell = sandbox.agent.onMessage((message) => {
       if (message.type === 'shell-output' && message.id === SHELL_ID) {
         const text = Buffer.from(message.data, 'base64').toString('utf8');
-        this.scrollback = (this.scrollback + text).slice(-this.options.shellScrollbackBytes);
+        this.scrollback.append(text);
         this.broadcastOutput('shell', text);
         this.typist.observe(text);
       } else if (message.type === 'shell-exit' && message.id === SHELL_ID) {
@@ -1015,7 +1019,7 @@ export class LearnerSession {
         files: { ...starters, ...files },
         mode: 'learner',
         history: this.history.get(lessonId) ?? [],
-        shellOutput: this.scrollback,
+        shellOutput: this.scrollback.value,
         onResult: (index, result) =>
           this.broadcast({ type: 'check-result', lessonId, index, result }),
       });
@@ -1092,7 +1096,7 @@ export class LearnerSession {
   }
 
   private broadcastOutput(stream: 'trace' | 'shell', text: string, lessonId?: string): void {
-    if (stream === 'trace') this.traceTail = (this.traceTail + text).slice(-WORK_TAIL_CHARS);
+    if (stream === 'trace') this.traceTail.append(text);
     for (const client of this.clients) {
       if (this.sees(client, lessonId)) client.output(stream, text);
     }
