@@ -11,7 +11,9 @@ the agent kills and restarts it and tells the host what happened.
 
 import base64
 import collections
+import contextlib
 import ctypes
+import errno
 import fcntl
 import json
 import os
@@ -41,7 +43,10 @@ WORKER_CRASH_WINDOW_S = 5.0
 WORKER_STDERR_LINES = 40
 HEARTBEAT_INTERVAL_S = 2.0
 # Exists from the agent's first start until the sandbox powers off: a later start is a respawn.
-STARTED_MARKER = '/run/ebpf-lab-agent.started'
+# The lab's scratch tmpfs (initramfs-init.sh), outside the learner's files budget; the system's
+# temporary directory where there is none (the local driver).
+LAB_SCRATCH = '/run/ebpf-lab' if os.path.ismount('/run/ebpf-lab') else tempfile.gettempdir()
+STARTED_MARKER = os.path.join(LAB_SCRATCH, 'agent.started')
 # The sandbox's own limits (guest_limits.py); None outside a qemu sandbox (the local driver).
 GUEST = None
 # <linux/random.h>: _IOW('R', 0x03, int[2]) and _IO('R', 0x07).
@@ -212,8 +217,7 @@ class Worker:
 
     def start(self):
         self.started_at = time.monotonic()
-        stderr_file = os.path.join(tempfile.gettempdir(),
-                                   f'ebpf-lab-bcc-{uuid.uuid4().hex[:12]}.stderr')
+        stderr_file = os.path.join(LAB_SCRATCH, f'ebpf-lab-bcc-{uuid.uuid4().hex[:12]}.stderr')
         self.proc = subprocess.Popen(
             [sys.executable, '-u', os.path.join(HERE, 'bcc_worker.py'),
              '--comm', PROTOCOL['labTasks']['worker'], '--stderr-file', stderr_file,
@@ -221,6 +225,8 @@ class Worker:
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
+            # Its temporary files (bytecode dumps) go to the lab's scratch space too.
+            env=dict(os.environ, TMPDIR=LAB_SCRATCH),
         )
         if GUEST is not None:
             GUEST.protect_worker(self.proc.pid)
@@ -587,9 +593,16 @@ class Agent:
     def on_write_file(self, message):
         # The schema allows only a plain name under /root or /tmp: no directories to climb.
         path = message['path']
-        with open(path + '.tmp', 'wb') as f:
-            f.write(base64.b64decode(message['data']))
-        os.replace(path + '.tmp', path)
+        try:
+            with open(path + '.tmp', 'wb') as f:
+                f.write(base64.b64decode(message['data']))
+            os.replace(path + '.tmp', path)
+        except OSError as err:
+            if err.errno != errno.ENOSPC:
+                raise
+            with contextlib.suppress(OSError):
+                os.unlink(path + '.tmp')
+            return self.error(message['id'], 'no-space', "the sandbox's files are full")
         self.channel.send({'type': 'file-written', 'id': message['id']})
 
     def on_shell_open(self, message):

@@ -122,6 +122,59 @@ def captured_stderr(box):
         box.append(b''.join(chunks).decode('utf-8', errors='replace'))
 
 
+PRINTK_EVENT = 'events/bpf_trace/bpf_trace_printk'
+# Files that limit trace events or the function tracer to some processes: empty is "all".
+PID_FILTERS = ('set_event_pid', 'set_event_notrace_pid', 'set_ftrace_pid', 'set_ftrace_notrace_pid')
+
+
+def read_tracefs(name):
+    try:
+        with open(f'{TRACING}/{name}', encoding='utf-8') as f:
+            return f.read()
+    except OSError:
+        return None
+
+
+def write_tracefs(name, text):
+    """Opening for writing truncates: '' clears a pid list, a filter or the trace buffer."""
+    try:
+        with open(f'{TRACING}/{name}', 'w', encoding='utf-8') as f:
+            f.write(text)
+        return True
+    except OSError:
+        return False
+
+
+def reset_tracefs():
+    """Puts tracefs back to a known state before a Run: tracing on, the `nop` tracer, no trace
+    events but the one bpf_trace_printk() writes through, no pid or event filter, the buffer
+    empty. A learner is root in the shell and may have turned on the function tracer or every
+    event (lines that are not theirs) or tracing off (no lines at all). Returns what it had to
+    change, in words; nothing in the usual case."""
+    changed = []
+    tracer = (read_tracefs('current_tracer') or 'nop').strip()
+    if tracer != 'nop' and write_tracefs('current_tracer', 'nop'):
+        changed.append(f'the {tracer} tracer was on (now nop)')
+    if (read_tracefs('tracing_on') or '1').strip() == '0' and write_tracefs('tracing_on', '1'):
+        changed.append('tracing was off (now on)')
+    enabled = [e for e in (read_tracefs('set_event') or '').split()
+               if e != 'bpf_trace:bpf_trace_printk']
+    if enabled and write_tracefs('events/enable', '0'):
+        changed.append(f'{len(enabled)} other trace event(s) were enabled (now off)')
+    for name in PID_FILTERS:
+        if (read_tracefs(name) or '').strip() not in ('', 'no pid') and write_tracefs(name, ''):
+            changed.append(f'{name} limited tracing to some processes (now cleared)')
+    event_filter = (read_tracefs(PRINTK_EVENT + '/filter') or 'none').strip()
+    if event_filter != 'none' and write_tracefs(PRINTK_EVENT + '/filter', '0'):
+        changed.append(f'bpf_trace_printk had the filter "{event_filter[:80]}" (now none)')
+    # Loading a program that prints turns this event on; events/enable=0 above or the
+    # learner may have turned it off since, and a cached program is not loaded again.
+    if (read_tracefs(PRINTK_EVENT + '/enable') or '1').strip() == '0':
+        write_tracefs(PRINTK_EVENT + '/enable', '1')
+    write_tracefs('trace', '')
+    return changed
+
+
 def function_names(b):
     return [lib.bpf_function_name(b.module, i).decode()
             for i in range(lib.bpf_num_functions(b.module))]
@@ -804,9 +857,13 @@ class Worker:
         self.use(program)
         b = program.bpf
         log = []
-        # Clear what earlier runs left in the trace buffer, so the learner sees only this run.
-        with open(f'{TRACING}/trace', 'w', encoding='utf-8'):
-            pass
+        # Tracing as a Run needs it, whatever the learner's shell left, and the trace buffer
+        # cleared of what earlier runs left, so the learner sees only this run.
+        changed = reset_tracefs()
+        if changed:
+            send({'type': 'run-notice', 'id': run.id, 'log': '',
+                  'message': 'The lab put tracing back to what a Run needs: '
+                             + '; '.join(changed) + '.'})
         send({'type': 'run-stage', 'id': run.id, 'stage': 'loading', 'cached': cached})
         names = function_names(b)
         candidates = [n for n in names if not n.startswith(AUTO_ATTACH_PREFIXES)]

@@ -50,6 +50,10 @@ mount -t devpts -o gid=5,mode=620,ptmxmode=666 devpts /newroot/dev/pts
 mount --bind /rw/shm /newroot/dev/shm
 mount --bind /rw/tmp /newroot/tmp
 mount --bind /rw/run /newroot/run
+# The lab's own scratch files (the BCC worker's captured stderr, bytecode dumps) on a small
+# tmpfs of their own: a learner who fills the shared budget above must not stop the next Run.
+mkdir -p /newroot/run/ebpf-lab
+mount -t tmpfs -o mode=0700,size=32m tmpfs /newroot/run/ebpf-lab
 mount -t cgroup2 cgroup2 /newroot/sys/fs/cgroup || fail "cannot mount cgroup2"
 mount -t debugfs debugfs /newroot/sys/kernel/debug
 mount -t tracefs tracefs /newroot/sys/kernel/tracing

@@ -394,7 +394,16 @@ export const AgentMessage = z.discriminatedUnion('type', [
   z.strictObject({
     type: z.literal('error'),
     id: id.nullable(),
-    code: z.enum(['malformed', 'unknown-type', 'version', 'busy', 'not-found', 'internal']),
+    code: z.enum([
+      'malformed',
+      'unknown-type',
+      'version',
+      'busy',
+      'not-found',
+      // A file could not be written: the sandbox's files budget is used up.
+      'no-space',
+      'internal',
+    ]),
     message: z.string().max(4096),
   }),
 ]);

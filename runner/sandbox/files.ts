@@ -4,6 +4,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { AgentConnection } from '../agent-connection.js';
+import { LIMITS } from '../limits.js';
 
 const FILE_NAME = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}$/;
 const WRITE_TIMEOUT_MS = 30_000;
@@ -38,10 +39,21 @@ export function writeSandboxFile(
     );
     const off = agent.onMessage((m) => {
       if (m.type === 'file-written' && m.id === id) done();
+      else if (m.type === 'error' && m.id === id && m.code === 'no-space') done(filesFull(path));
       else if (m.type === 'error' && m.id === id)
         done(new Error(`could not write ${path}: ${m.message}`));
     });
     const offClose = agent.onClose((reason) => done(new Error(`the sandbox is gone: ${reason}`)));
     agent.send({ type: 'write-file', id, path, data: Buffer.from(text).toString('base64') });
   });
+}
+
+/** What a learner reads when a save finds the sandbox's files budget used up. */
+function filesFull(path: string): Error {
+  const { value, unit } = LIMITS.sandboxFilesMiB;
+  return new Error(
+    `${path} could not be saved: the sandbox's files are full (${value} ${unit}, ` +
+      'sandboxFilesMiB, shared by /tmp, /dev/shm, /run and every file written in the sandbox). ' +
+      'Delete some with rm in the shell, or press Reset sandbox.',
+  );
 }

@@ -155,6 +155,50 @@ describe('a sandbox that heals itself', () => {
       const ms = await runUntilTraceLine(tab, HEAL_BOUND_MS);
       console.log(`files full: next Run's first trace line after ${ms} ms`);
       await shellAnswers(tab, 60_000);
+      // A save into the full budget says so, and works again once the learner deletes a file.
+      tab.send({ type: 'save-files', files: { 'probe.c': HELLO_WORLD } });
+      await tab.waitFor(
+        () =>
+          told(tab).some((t) =>
+            t.includes("/root/probe.c could not be saved: the sandbox's files are full"),
+          ),
+        'the learner to be told the save found the files full',
+        60_000,
+      );
+      tab.send({
+        type: 'shell-input',
+        data: 'rm -f /tmp/fill /dev/shm/fill /run/fill /root/fill\r',
+      });
+      await new Promise((resolve) => setTimeout(resolve, 2000));
+      tab.send({ type: 'save-files', files: { 'probe.c': `${HELLO_WORLD}// saved\n` } });
+      tab.send({ type: 'shell-input', data: 'tail -1 /root/probe.c\r' });
+      await tab.waitFor(() => tab.shell.includes('// saved'), 'the save to work again', 60_000);
+      tab.close();
+    },
+    CASE_TIMEOUT_MS,
+  );
+
+  it(
+    'tracefs left strange (function tracer, every event on, tracing off) is put back before the next Run, and the learner is told',
+    async () => {
+      const tab = await learnerTab();
+      tab.send({
+        type: 'shell-input',
+        data: 'cd /sys/kernel/tracing && echo 1 > events/enable && echo function > current_tracer && echo 0 > tracing_on && echo strange-$((2+2)); cd\r',
+      });
+      await tab.waitFor(
+        () => tab.shell.includes('strange-4'),
+        'tracefs to be made strange',
+        120_000,
+      );
+      const ms = await runUntilTraceLine(tab, HEAL_BOUND_MS);
+      console.log(`tracefs reset: next Run's first trace line after ${ms} ms`);
+      expect(tab.trace).toContain('The lab put tracing back to what a Run needs');
+      expect(tab.trace).toContain('the function tracer was on (now nop)');
+      expect(tab.trace).toContain('tracing was off (now on)');
+      expect(tab.trace).toMatch(/\d+ other trace event\(s\) were enabled \(now off\)/);
+      // Only the probe's own lines: the function tracer or every event would be thousands.
+      expect(tab.trace.split('\n').length).toBeLessThan(500);
       tab.close();
     },
     CASE_TIMEOUT_MS,
