@@ -1,25 +1,37 @@
 /**
- * A class in real Chromium against a real lab server (fake sandboxes: nothing here needs a
- * probe to really run). The instructor opens the instructor link and creates a class; three
- * learners join in browsers of their own (one by typing the code on the course page); one
- * runs a probe the verifier rejects three times, one raises a hand; the dashboard shows it all
- * without a reload, the raised hand and the stuck learner on top; a broadcast reaches the
- * learners' lesson pages; the instructor lowers the hand; the CSV export holds the right rows.
+ * A class in real Chromium against a real lab server with real qemu sandboxes (issue 12). The
+ * instructor opens the instructor link and creates a class; three learners join in browsers of
+ * their own (one by typing the code on the course page). In their sandboxes: one runs a probe
+ * that reads a map value without its NULL check, and the kernel's verifier really refuses it
+ * three times; another Runs the guide's hello world, which attaches and prints a real trace line
+ * when their shell forks, then passes the lesson's real checks; the last raises a hand. The
+ * dashboard shows it all without a reload, the raised hand and the stuck learner on top; View
+ * work shows the stuck learner's edit beside the starter and the verifier's own words; a
+ * broadcast reaches the learners' lesson pages; the instructor lowers the hand, re-admits a
+ * learner; the CSV export holds the right rows. Then the lab restarts on the same port and data
+ * (its sandboxes stopped, a new pool for the new lab, as `ebpf-lab serve` run again): the
+ * dashboard and the learners' tabs reconnect by themselves, and the learners get new sandboxes.
  * Screenshots go to test-results/screenshots/classroom-*.png.
  */
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { resolveConfig } from '../../app/server/config.js';
-import { type LabServer, startLabServer } from '../../app/server/server.js';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import type { LabServer } from '../../app/server/server.js';
 import { PACKAGE_ROOT } from '../../runner/paths.js';
-import { classroomGuest, FakeSource } from '../fake-sandbox.js';
-import { TEST_CAPACITY } from './helpers.js';
+import { processAlive, sandboxProcessesOf, until } from './classroom-client.js';
+import { HELLO_WORLD } from './helpers.js';
+import { LabPage } from './lab-page.js';
+import { type QemuLab, startQemuLab } from './qemu-lab.js';
+
+// Sandboxes start, compile and load under software emulation on a machine other tests load
+// too: every wait that involves a sandbox is long, and so are the tests holding them.
+vi.setConfig({ testTimeout: 360_000, hookTimeout: 180_000 });
+/** The longest wait for a sandbox to start, or a Run or a Check to finish. */
+const SANDBOX_MS = 180_000;
 
 const SCREENSHOTS = join(PACKAGE_ROOT, 'test-results', 'screenshots');
-const COURSE = join(PACKAGE_ROOT, 'test', 'fixtures', 'course');
 const CHROMIUM_FLAGS = [
   '--no-sandbox',
   '--disable-gpu',
@@ -32,13 +44,26 @@ const LESSON = '01-hello';
 const XSS_NAME = '<img src=x onerror=alert(1)>';
 const LEARNERS = ['Ada Lovelace', 'Grace "Amazing" Hopper, RN', XSS_NAME] as const;
 const BROADCAST = 'Break until 10:30 — stretch your legs';
-/** Whatever the guest is asked to run with this in it, the verifier rejects. */
-const BAD_SOURCE = `int hello_world(void *ctx) {
-    int *p = 0; // BAD: read through a null pointer
-    return *p;
+/**
+ * A probe the kernel's verifier refuses: it reads a map value without checking the lookup's
+ * NULL (the learner's classic mistake; a plain `*(int *)0` clang would optimise away, leaving a
+ * program the verifier refuses for another reason).
+ */
+const BAD_SOURCE = `BPF_HASH(counts, u32, u64);
+
+int hello_world(void *ctx) {
+    u32 key = 0;
+    u64 *value = counts.lookup(&key);
+    // BAD: read through a null pointer (the lookup's NULL when the key is missing)
+    bpf_trace_printk("count %llu\\n", *value);
+    return 0;
 }
 `;
+/** The line of BAD_SOURCE the verifier refuses (1-based). */
+const BAD_LINE = BAD_SOURCE.split('\n').findIndex((line) => line.includes('*value)')) + 1;
+const draftKey = (file: string) => `ebpf-lab:lesson:${LESSON}:${file}`;
 
+let qemuLab: QemuLab;
 let lab: LabServer;
 let browser: Browser;
 let dataDir: string;
@@ -61,32 +86,42 @@ async function newPage(): Promise<Page> {
 const shot = (page: Page, name: string, fullPage = false) =>
   page.screenshot({ path: join(SCREENSHOTS, `classroom-${name}.png`), fullPage });
 
-/** The lab on `port` (0: any free one), on the test's data directory. */
-function startLab(port: number): Promise<LabServer> {
-  return startLabServer(
-    resolveConfig({
-      port,
-      dataDir,
-      warmSandboxes: 0,
-      lessonsDir: COURSE,
-      maxSessions: TEST_CAPACITY,
-    }),
-    new FakeSource(classroomGuest),
+/**
+ * The lab on `port` (0: any free one), on the test's data directory, with real qemu sandboxes
+ * from a pool of its own (startQemuLab), as each `ebpf-lab serve` process has.
+ */
+async function startLab(port: number): Promise<void> {
+  qemuLab = await startQemuLab(
+    { port, dataDir },
     { dashboardTiming: { pushEveryMs: 100, refreshEveryMs: 5_000 } },
   );
+  lab = qemuLab.lab;
+}
+
+/** The qemu sandboxes this test process runs now (the lab runs in it). */
+const ourSandboxes = () => sandboxProcessesOf(process.pid);
+
+/** Waits until a learner's sandbox is up (the lab says so in the page's status line). */
+async function sandboxReady(page: Page): Promise<void> {
+  await expect
+    .poll(() => page.getByRole('status').first().textContent(), {
+      timeout: SANDBOX_MS,
+      interval: 1000,
+    })
+    .toMatch(/Sandbox ready|fresh sandbox is ready/);
 }
 
 beforeAll(async () => {
   mkdirSync(SCREENSHOTS, { recursive: true });
   dataDir = mkdtempSync(join(tmpdir(), 'ebpf-lab-class-ui-'));
-  lab = await startLab(0);
+  await startLab(0);
   browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_FLAGS });
 });
 
 afterAll(async () => {
   for (const context of contexts) await context.close();
   await browser?.close();
-  await lab?.close();
+  await qemuLab?.close();
   rmSync(dataDir, { recursive: true, force: true });
 });
 
@@ -197,12 +232,17 @@ describe('a class in the browser', () => {
     expect([...(await rowNames())].sort()).toEqual([...LEARNERS].sort());
   });
 
-  it('shows who works where, a stuck learner and a raised hand on top, live', async () => {
-    const [ada, grace, third] = learners as [Page, Page, Page];
-    // Ada's draft in the editor is a probe the verifier rejects.
+  it('runs their probes in real sandboxes: refused by the verifier three times, a good Run attached and printing, real checks passed', async () => {
+    const [ada, , third] = learners as [Page, Page, Page];
+    // Ada's draft in the editor is a probe the verifier rejects; the third's is the guide's
+    // hello world, typed in as the lesson asks.
     await ada.evaluate(
       ([key, text]) => localStorage.setItem(key as string, text as string),
-      [`ebpf-lab:lesson:${LESSON}:hello_world.c`, BAD_SOURCE],
+      [draftKey('hello_world.c'), BAD_SOURCE],
+    );
+    await third.evaluate(
+      ([key, text]) => localStorage.setItem(key as string, text as string),
+      [draftKey('hello_world.c'), HELLO_WORLD],
     );
     for (const page of learners) await page.goto(`${lab.baseUrl}/lessons/${LESSON}`);
     for (const page of learners) {
@@ -212,20 +252,57 @@ describe('a class in the browser', () => {
         })
         .toBe(true);
     }
-    // Three rejected Runs, one at a time: each counted on the dashboard before the next.
+    // Each learner's page has a sandbox of its own: three qemu VMs of this lab.
+    for (const page of learners) await sandboxReady(page);
+    expect(ourSandboxes()).toHaveLength(3);
+
+    // Three rejected Runs, one at a time: each really compiled and refused by the sandbox's
+    // kernel, and counted on the dashboard before the next.
     const adaRuns = () => rowOf('Ada Lovelace').locator('td').nth(5).textContent();
+    const adaStatus = ada.getByRole('status').first();
     for (let i = 1; i <= 3; i++) {
       const run = ada.getByRole('button', { name: 'Run', exact: true });
-      await expect.poll(() => run.isEnabled(), { timeout: 30_000 }).toBe(true);
+      await expect.poll(() => run.isEnabled(), { timeout: SANDBOX_MS }).toBe(true);
       await run.click();
-      await expect.poll(adaRuns, { timeout: 30_000 }).toBe(String(i));
+      await expect.poll(adaRuns, { timeout: SANDBOX_MS, interval: 1000 }).toBe(String(i));
+      expect(await adaStatus.getAttribute('data-tone')).toBe('error');
+      expect(await adaStatus.textContent()).toMatch(
+        /verifier rejected program "hello_world"\. R\d invalid mem access 'map_value_or_null'/,
+      );
     }
-    expect(await ada.getByRole('status').first().getAttribute('data-tone')).toBe('error');
-    await third.getByRole('button', { name: 'Run', exact: true }).click();
-    await expect
-      .poll(() => third.getByRole('status').first().textContent(), { timeout: 30_000 })
-      .toMatch(/attached/i);
+    // The verifier's complaint is marked on the line it points at.
+    expect(await ada.getByRole('list', { name: 'Problems' }).textContent()).toMatch(
+      new RegExp(`line ${BAD_LINE}: R\\d invalid mem access 'map_value_or_null'`),
+    );
+    await shot(ada, 'learner-refused');
 
+    // The third's Run attaches; a fork in their shell prints the probe's line in Trace output.
+    const thirdLab = new LabPage(third, SCREENSHOTS);
+    await thirdLab.button('Run').click();
+    await expect
+      .poll(() => thirdLab.statusText(), { timeout: SANDBOX_MS, interval: 1000 })
+      .toMatch(/^Attached to kprobe __x64_sys_clone/);
+    await expect.poll(() => rowOf(XSS_NAME).textContent()).toMatch(/attached/);
+    await thirdLab.waitForPrompt(undefined, 0, SANDBOX_MS);
+    await thirdLab.typeInShell('date');
+    await thirdLab.waitInTerminal(
+      'Trace output',
+      /\S+-\d+ \[\d{3}\] \d+\.\d{6}: Hello World!!/,
+      SANDBOX_MS,
+    );
+    await shot(third, 'learner-attached');
+    // Then the lesson's checks, run in the sandbox: compiles, prints on a fork, the loader saved.
+    await thirdLab.button('Check').click();
+    const checks = third.getByRole('region', { name: 'Checks' });
+    await expect
+      .poll(() => thirdLab.textOf(checks), { timeout: SANDBOX_MS, interval: 2000 })
+      .toMatch(/All checks passed|checks passed|did not/i);
+    expect(await thirdLab.textOf(checks)).toMatch(/All checks passed/);
+    await expect.poll(() => third.locator('.lesson-done-badge').isVisible()).toBe(true);
+  });
+
+  it('shows who works where, a stuck learner and a raised hand on top, live', async () => {
+    const [, grace] = learners as [Page, Page, Page];
     await grace.getByRole('button', { name: 'Raise hand' }).click();
     await expect
       .poll(() => grace.getByRole('button', { name: 'Lower hand' }).isVisible())
@@ -246,11 +323,17 @@ describe('a class in the browser', () => {
     const adaRow = rowOf('Ada Lovelace');
     expect(await adaRow.getAttribute('data-stuck')).toBe('failing-runs');
     expect(await adaRow.textContent()).toMatch(/Runs failing/);
-    expect(await adaRow.textContent()).toMatch(/verifier/i);
+    // Her last outcome, in the verifier's words as the sandbox's kernel said them.
+    expect(await adaRow.textContent()).toMatch(/verifier rejected/);
+    expect(await adaRow.textContent()).toMatch(/invalid mem access 'map_value_or_null'/);
     expect(await adaRow.locator('td').nth(0).textContent()).toBe('Hello fixture');
-    await expect.poll(() => rowOf(XSS_NAME).textContent()).toMatch(/attached/);
-    // The grid: everyone has attempted lesson 1 (the class's first), nobody lesson 2.
-    // The grid: lesson 1 (the class's first) attempted by those who ran a probe; lesson 2 by nobody.
+    // The third's checks passed, all three of the lesson's: a run and a check counted.
+    const thirdRow = rowOf(XSS_NAME);
+    await expect.poll(() => thirdRow.textContent()).toMatch(/checks passed \(3\/3\)/);
+    expect(await thirdRow.locator('td').nth(5).textContent()).toBe('1');
+    expect(await thirdRow.locator('td').nth(6).textContent()).toBe('1');
+    // The grid: lesson 1 (the class's first) attempted by Ada, done by the third; lesson 2 by
+    // nobody.
     const cellsOf = (name: string) =>
       teacher
         .getByRole('table', { name: 'Lessons by learner' })
@@ -259,7 +342,7 @@ describe('a class in the browser', () => {
         .locator('.grid-cell')
         .evaluateAll((spans) => spans.map((s) => (s as HTMLElement).dataset.cell));
     await expect.poll(() => cellsOf(LEARNERS[0])).toEqual(['attempted', 'not-started']);
-    await expect.poll(() => cellsOf(XSS_NAME)).toEqual(['attempted', 'not-started']);
+    await expect.poll(() => cellsOf(XSS_NAME)).toEqual(['done', 'not-started']);
     expect((await cellsOf(LEARNERS[1]))[1]).toBe('not-started');
     await shot(teacher, 'dashboard-live', true);
   });
@@ -276,9 +359,16 @@ describe('a class in the browser', () => {
       .poll(() => theirs.textContent(), { timeout: 15_000 })
       .toMatch(/BAD:\sread\sthrough\sa\snull\spointer/);
     expect(await view.locator('.editor.original .view-lines').textContent()).not.toMatch(/BAD/);
+    // Her latest Run as the sandbox's kernel refused it: the verifier's line, the source line it
+    // points at, and the lab's explanation of it.
     const run = view.getByRole('region', { name: 'Latest Run' });
-    await expect.poll(() => run.textContent(), { timeout: 10_000 }).toMatch(/invalid mem access/);
-    expect(await run.textContent()).toMatch(/The verifier rejected the program/);
+    await expect
+      .poll(() => run.textContent(), { timeout: 10_000 })
+      .toMatch(/Verifier: R\d invalid mem access 'map_value_or_null'/);
+    const said = (await run.textContent()) ?? '';
+    expect(said).toMatch(/The kernel verifier rejected program "hello_world"/);
+    expect(said).toContain(`Line ${BAD_LINE}: bpf_trace_printk("count %llu\\n", *value);`);
+    expect(said).toMatch(/may be NULL/);
     // Read-only: typing into their code changes nothing.
     await theirs.click();
     await teacher.keyboard.type('typed by the instructor');
@@ -286,6 +376,31 @@ describe('a class in the browser', () => {
     await shot(teacher, 'learner-work');
     await view.getByRole('button', { name: 'Close' }).click();
     await expect.poll(() => view.isVisible()).toBe(false);
+
+    // The third's work: their Run attached, and the end of their Trace output and shell holds
+    // what their sandbox printed (the probe's line, the `date` they typed).
+    await rowOf(XSS_NAME)
+      .getByRole('button', { name: /View work/ })
+      .click();
+    const theirView = teacher.getByRole('dialog', { name: /’s work/ });
+    await expect.poll(() => theirView.isVisible(), { timeout: 10_000 }).toBe(true);
+    const terminal = (stream: string) =>
+      theirView.locator(`[data-stream="${stream}"] .xterm`).evaluate((element) => {
+        const text = (element as Element & { bufferText?: () => string }).bufferText?.() ?? '';
+        return text.replace(/\u00a0/g, ' ');
+      });
+    await expect
+      .poll(() => theirView.getByRole('region', { name: 'Latest Run' }).textContent(), {
+        timeout: 10_000,
+      })
+      .toMatch(/Attached to kprobe __x64_sys_clone/);
+    await expect
+      .poll(() => terminal('trace'), { timeout: 10_000 })
+      .toMatch(/\S+-\d+ \[\d{3}\] \d+\.\d{6}: Hello World!!/);
+    expect(await terminal('shell')).toMatch(/# date\n[^\n]*UTC/);
+    await shot(teacher, 'learner-work-attached');
+    await theirView.getByRole('button', { name: 'Close' }).click();
+    await expect.poll(() => theirView.isVisible()).toBe(false);
   });
 
   it('broadcasts a banner to every learner, and lowers a hand from the dashboard', async () => {
@@ -362,16 +477,27 @@ describe('a class in the browser', () => {
     expect(lines.find((l) => l.startsWith('Ada Lovelace,01-hello,'))).toMatch(
       /,no,,,,3,0,\d+(\.\d+)?$/,
     );
+    // The third: lesson 1 done, all 3 checks passed (when: today, UTC), one run, one check.
+    expect(lines.find((l) => l.startsWith(`${XSS_NAME},01-hello,`))).toMatch(
+      /,yes,3,3,\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z,1,1,\d+(\.\d+)?$/,
+    );
     expect(teacher.url()).toBe(classUrl);
   });
 
   it("keeps the dashboard and the learners' tabs across a server restart, reconnecting by themselves", async () => {
     const port = Number(new URL(lab.url).port);
-    await lab.close();
+    // The lab stops as `ebpf-lab serve` does on Ctrl-C: the server, then its pool. None of its
+    // sandboxes outlives it.
+    const before = ourSandboxes();
+    expect(before).toHaveLength(3);
+    await qemuLab.close();
+    await until(() => before.every((pid) => !processAlive(pid)), 'the sandboxes to stop', 30_000);
+    expect(ourSandboxes()).toEqual([]);
     await expect
       .poll(() => teacher.locator('.live-badge').textContent(), { timeout: 15_000 })
       .not.toBe('Live');
-    lab = await startLab(port);
+    // Started again on the same port and data, with a pool of its own.
+    await startLab(port);
     // The same class, its learners, no reload: the socket came back and watches again.
     await expect
       .poll(() => teacher.locator('.live-badge').textContent(), { timeout: 30_000 })
@@ -383,6 +509,12 @@ describe('a class in the browser', () => {
       .poll(() => teacher.locator('.class-stats').textContent(), { timeout: 60_000 })
       .toMatch(/3 online/);
     expect(teacher.url()).toBe(classUrl);
+    // Each learner's tab, back, has a new sandbox from the new lab: started, not the old ones.
+    for (const page of learners) await sandboxReady(page);
+    const after = ourSandboxes();
+    expect(after).toHaveLength(3);
+    expect(after.filter((pid) => before.includes(pid))).toEqual([]);
+    await shot(learners[0] as Page, 'learner-after-restart');
     await shot(teacher, 'dashboard-after-restart');
     expect(problems).toEqual([]);
   });
