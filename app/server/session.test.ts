@@ -241,6 +241,27 @@ describe('LearnerSession', () => {
     expect(sandbox.sent.at(-1)).toMatchObject({ type: 'shell-input' });
   });
 
+  it("input the guest's shell has not read past its own bound is refused there, and the tab told", async () => {
+    const tab = fakeClient();
+    session.attach(tab.client);
+    await settle();
+    const sandbox = source.started[0] as FakeSandbox;
+    const shellId = sandbox.sent.find((m) => m.type === 'shell-open')?.id as string;
+    sandbox.emit({
+      type: 'error',
+      id: shellId,
+      code: 'busy',
+      message: 'the shell has not yet read the 1024 KiB typed before',
+    });
+    await settle();
+    expect(tab.messages.at(-1)).toEqual({
+      type: 'error',
+      code: 'limit',
+      message:
+        'Shell input refused: the shell has not yet read the 1024 KiB typed before. Press Ctrl-C to drop it.',
+    });
+  });
+
   it('an attached probe that then prints nothing for a long time is not taken for a stuck sandbox', async () => {
     const patient = { ...OPTIONS, idleTimeoutMs: 60 * 60_000 };
     session = new LearnerSession('learner-2', source, patient, (s) => disposed.push(s));

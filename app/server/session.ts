@@ -639,6 +639,13 @@ export class LearnerSession {
         this.scrollback.append(text);
         this.broadcastOutput('shell', text);
         this.typist.observe(text);
+      } else if (message.type === 'error' && message.id === SHELL_ID && message.code === 'busy') {
+        // The guest's own bound on input the shell has not read (the shell reads slowly).
+        this.broadcast({
+          type: 'error',
+          code: 'limit',
+          message: `Shell input refused: ${message.message}. Press Ctrl-C to drop it.`,
+        });
       } else if (message.type === 'shell-exit' && message.id === SHELL_ID) {
         // `exit` in the shell: give the learner a new one rather than a dead pane.
         this.broadcastOutput('shell', `\r\n${DIM('[shell exited; starting a new one]')}\r\n`);

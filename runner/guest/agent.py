@@ -37,6 +37,11 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 PORT_NAME = 'org.ebpf-lab.agent'
 MAX_LINE_BYTES = 2 * 1024 * 1024
 MAX_SHELLS = 8
+# Typed input a shell has not read yet, held per shell: more is refused. A shell that reads
+# slowly (readline redrawing a 64 KiB line under emulation) must never block the agent's loop,
+# or a Run or Stop queued behind the input would wait with it.
+SHELL_INPUT_BUFFER_BYTES = 1024 * 1024
+SHELL_WRITE_CHUNK = 4096
 EXEC_OUTPUT_CAP = 1024 * 1024
 WORKER_CRASH_WINDOW_S = 5.0
 # The worker's last stderr lines kept for a crash report.
@@ -384,16 +389,50 @@ class Shell:
             env = dict(SHELL_ENV, TERM='xterm-256color', COLORTERM='truecolor')
             os.execve('/bin/bash', ['-bash'], env)
         self.pid, self.fd = pid, fd
+        self.unread = bytearray()  # typed, not yet taken by the terminal
+        self.flushes = 0  # Ctrl-Cs that emptied `unread`
+        self.has_input = threading.Condition()
+        self.exited = False
         self.resize(cols, rows)
         threading.Thread(target=self.pump, daemon=True).start()
+        threading.Thread(target=self.feed, daemon=True).start()
 
     def resize(self, cols, rows):
         fcntl.ioctl(self.fd, termios.TIOCSWINSZ, struct.pack('HHHH', rows, cols, 0, 0))
 
     def write(self, data):
-        view = memoryview(data)
-        while view:
-            view = view[os.write(self.fd, view):]
+        """Queues typed input for the shell's terminal; False (nothing queued) when the shell
+        has not read SHELL_INPUT_BUFFER_BYTES typed before. Ctrl-C discards what is queued
+        before it, as a terminal flushes its input queue on an interrupt."""
+        with self.has_input:
+            if b'\x03' in data:
+                self.unread.clear()
+                self.flushes += 1
+                data = data[data.rindex(b'\x03'):]
+            if len(self.unread) + len(data) > SHELL_INPUT_BUFFER_BYTES:
+                return False
+            self.unread += data
+            self.has_input.notify()
+            return True
+
+    def feed(self):
+        """Writes the queued input to the terminal, a chunk at a time, as fast as it reads."""
+        while True:
+            with self.has_input:
+                while not self.unread and not self.exited:
+                    self.has_input.wait()
+                if self.exited:
+                    return
+                chunk = bytes(self.unread[:SHELL_WRITE_CHUNK])
+                flushes = self.flushes
+            try:
+                written = os.write(self.fd, chunk)
+            except OSError:
+                return  # the shell has exited
+            with self.has_input:
+                # A Ctrl-C meanwhile replaced the queue: what was written is no longer in it.
+                if self.flushes == flushes:
+                    del self.unread[:written]
 
     def pump(self):
         while True:
@@ -406,6 +445,9 @@ class Shell:
             self.channel.send({'type': 'shell-output', 'id': self.id,
                                'data': base64.b64encode(data).decode()})
         _, status = os.waitpid(self.pid, 0)
+        with self.has_input:
+            self.exited = True
+            self.has_input.notify()
         os.close(self.fd)
         self.on_exit(self.id)
         self.channel.send({'type': 'shell-exit', 'id': self.id,
@@ -621,8 +663,10 @@ class Agent:
 
     def on_shell_input(self, message):
         shell = self.shell(message)
-        if shell:
-            shell.write(base64.b64decode(message['data']))
+        if shell and not shell.write(base64.b64decode(message['data'])):
+            self.error(message['id'], 'busy',
+                       f'the shell has not yet read the {SHELL_INPUT_BUFFER_BYTES // 1024} KiB '
+                       'typed before')
 
     def on_shell_resize(self, message):
         shell = self.shell(message)
