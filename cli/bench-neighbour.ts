@@ -5,19 +5,15 @@
  * with the cap every sandbox gets (runner/limits.ts, sandboxHostCpus) — and alone, for scale.
  * It also reports how many host cores the neighbour took in each case.
  */
-import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { LIMITS } from '../runner/limits.js';
 import { PACKAGE_ROOT } from '../runner/paths.js';
-import { execInSandbox } from '../runner/sandbox/exec.js';
+import { processCpuSeconds, startBusyLoops } from '../runner/sandbox/busy-loops.js';
 import { QemuSandboxDriver } from '../runner/sandbox/qemu.js';
 import type { Sandbox } from '../runner/sandbox/sandbox.js';
 import { timeToFirstLine } from './bench.js';
 import { median } from './stats.js';
-
-const BURN_BOTH_VCPUS =
-  'for i in 1 2; do nohup sh -c "while :; do :; done" >/dev/null 2>&1 & done; echo burning';
 
 export interface NeighbourBenchResult {
   runs: number;
@@ -28,13 +24,6 @@ export interface NeighbourBenchResult {
   neighbour_host_cores_uncapped: number;
   neighbour_host_cores_capped: number;
   samples: { alone: number[]; uncapped: number[]; capped: number[] };
-}
-
-/** CPU seconds (user + system) a process has used, all threads. */
-function cpuSeconds(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
 async function victimRuns(victim: Sandbox, source: string, runs: number): Promise<number[]> {
@@ -52,14 +41,12 @@ async function withBurningNeighbour(
 ): Promise<{ samples: number[]; cores: number }> {
   const neighbour = await new QemuSandboxDriver({ hostCpus }).start();
   try {
-    const burn = await execInSandbox(neighbour.agent, BURN_BOTH_VCPUS);
-    if (!burn.stdout.includes('burning'))
-      throw new Error(`the neighbour did not burn: ${burn.stderr}`);
+    await startBusyLoops(neighbour.agent, 2);
     const pid = neighbour.pid as number;
-    const before = cpuSeconds(pid);
+    const before = processCpuSeconds(pid);
     const started = performance.now();
     const samples = await victimRuns(victim, source, runs);
-    const cores = (cpuSeconds(pid) - before) / ((performance.now() - started) / 1000);
+    const cores = (processCpuSeconds(pid) - before) / ((performance.now() - started) / 1000);
     return { samples, cores: Number(cores.toFixed(2)) };
   } finally {
     await neighbour.stop();

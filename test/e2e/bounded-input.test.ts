@@ -81,7 +81,9 @@ describe('bounded input', () => {
     expect(peak - before).toBeLessThan(FLOOD_GROWTH_MIB);
 
     // The shell is still a shell once it has read its backlog (Ctrl-C drops the long line),
-    // and the next Run shows a trace line.
+    // and the next Run shows a trace line. First the tab's message bucket refills: the flood
+    // spent it, and a message sent now would be refused (tabMessagesPerSecond).
+    await sleep(3000);
     tab.send({ type: 'shell-input', data: '\x03' });
     tab.send({ type: 'run', source: HELLO_WORLD, attach: [{ kind: 'kprobe', target: 'clone' }] });
     await tab.waitFor(() => tab.status().startsWith('attached'), 'the probe to attach', 180_000);

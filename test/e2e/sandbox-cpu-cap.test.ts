@@ -7,8 +7,8 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LIMITS } from '../../runner/limits.js';
+import { processCpuSeconds, startBusyLoops } from '../../runner/sandbox/busy-loops.js';
 import { findCpuController } from '../../runner/sandbox/cpu-cap.js';
-import { execInSandbox } from '../../runner/sandbox/exec.js';
 import { QemuSandboxDriver } from '../../runner/sandbox/qemu.js';
 import type { Sandbox } from '../../runner/sandbox/sandbox.js';
 
@@ -22,14 +22,6 @@ afterAll(async () => {
   await sandbox?.stop();
 });
 
-/** CPU seconds (user + system) the process and all its threads have used. */
-function cpuSeconds(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  // utime and stime are fields 14 and 15 of stat; the slice starts at field 3.
-  return (Number(fields[11]) + Number(fields[12])) / 100;
-}
-
 describe('the host CPU cap of a sandbox', () => {
   it('holds a busy loop on both vCPUs to the quota', async () => {
     const controller = findCpuController();
@@ -40,16 +32,12 @@ describe('the host CPU cap of a sandbox', () => {
     const membership = readFileSync(`/proc/${pid}/cgroup`, 'utf8');
     expect(membership).toMatch(/ebpf-lab\/ebpf-lab-sandbox-/);
 
-    const burn = await execInSandbox(
-      sandbox.agent,
-      'for i in 1 2; do nohup sh -c "while :; do :; done" >/dev/null 2>&1 & done; echo started',
-    );
-    expect(burn.stdout).toContain('started');
+    await startBusyLoops(sandbox.agent, 2);
     await new Promise((resolve) => setTimeout(resolve, 1_000));
-    const before = cpuSeconds(pid);
+    const before = processCpuSeconds(pid);
     const started = performance.now();
     await new Promise((resolve) => setTimeout(resolve, 5_000));
-    const cores = (cpuSeconds(pid) - before) / ((performance.now() - started) / 1000);
+    const cores = (processCpuSeconds(pid) - before) / ((performance.now() - started) / 1000);
     // The burn must really run, or the cap shows nothing.
     expect(cores).toBeGreaterThan(0.5);
     // The quota, plus a little for the accounting granularity of one CFS period.
