@@ -31,6 +31,7 @@ import { parseArgs } from 'node:util';
 import { PACKAGE_ROOT } from '../runner/paths.js';
 import { ProbeRun } from '../runner/probe/probe-run.js';
 import { execInSandbox } from '../runner/sandbox/exec.js';
+import { processCpuSeconds } from '../runner/sandbox/process-cpu.js';
 import { QemuSandboxDriver } from '../runner/sandbox/qemu.js';
 import type { Sandbox } from '../runner/sandbox/sandbox.js';
 import { buildTemplate } from '../runner/sandbox/template-build.js';
@@ -177,21 +178,12 @@ function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<
 
 const IDLE_SAMPLE_MS = 10_000;
 
-/** CPU time (user + system) of process `pid` so far, in ms. */
-function cpuMs(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  // Fields after the command (which may hold spaces) start at its closing parenthesis.
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  const ticksPerSecond = 100; // USER_HZ on Linux x86-64
-  return ((Number(fields[11]) + Number(fields[12])) * 1000) / ticksPerSecond;
-}
-
 /** Host CPU used by an idle sandbox, as % of one core, over IDLE_SAMPLE_MS. */
 async function idleCpuPct(pid: number): Promise<number> {
-  const before = cpuMs(pid);
+  const before = processCpuSeconds(pid);
   const started = performance.now();
   await new Promise((resolve) => setTimeout(resolve, IDLE_SAMPLE_MS));
-  const used = cpuMs(pid) - before;
+  const used = (processCpuSeconds(pid) - before) * 1000;
   return Number(((100 * used) / (performance.now() - started)).toFixed(2));
 }
 

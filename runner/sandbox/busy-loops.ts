@@ -1,10 +1,8 @@
 /**
- * One learner's busy loops, for the tests and the bench that measure what they cost the host:
+ * One learner's busy loops, for the test and the bench that measure what they cost the host:
  * loops typed in a sandbox shell and left running, as a learner would (a command run through
- * exec would not do: its process group is killed when it ends), and the CPU time a host
- * process (a sandbox's qemu) has used.
+ * exec would not do: its process group is killed when it ends).
  */
-import { readFileSync } from 'node:fs';
 import type { AgentConnection } from '../agent-connection.js';
 
 const SHELL_ID = 'busy-loops';
@@ -33,12 +31,4 @@ export function startBusyLoops(agent: AgentConnection, loops: number): Promise<v
     agent.send({ type: 'shell-open', id: SHELL_ID, cols: 80, rows: 24 });
     agent.send({ type: 'shell-input', id: SHELL_ID, data: Buffer.from(typed).toString('base64') });
   });
-}
-
-/** CPU seconds (user + system) the process `pid` has used, all its threads. */
-export function processCpuSeconds(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  // utime and stime are fields 14 and 15; the slice after the command name starts at field 3.
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / 100;
 }

@@ -7,8 +7,9 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LIMITS } from '../../runner/limits.js';
-import { processCpuSeconds, startBusyLoops } from '../../runner/sandbox/busy-loops.js';
+import { startBusyLoops } from '../../runner/sandbox/busy-loops.js';
 import { findCpuController } from '../../runner/sandbox/cpu-cap.js';
+import { processCpuSeconds } from '../../runner/sandbox/process-cpu.js';
 import { QemuSandboxDriver } from '../../runner/sandbox/qemu.js';
 import type { Sandbox } from '../../runner/sandbox/sandbox.js';
 
