@@ -389,6 +389,9 @@ class Shell:
             env = dict(SHELL_ENV, TERM='xterm-256color', COLORTERM='truecolor')
             os.execve('/bin/bash', ['-bash'], env)
         self.pid, self.fd = pid, fd
+        # The feeder's own descriptor: `pump` closes `fd` when the shell exits, and the number
+        # could be reused while the feeder is still writing.
+        self.input_fd = os.dup(fd)
         self.unread = bytearray()  # typed, not yet taken by the terminal
         self.flushes = 0  # Ctrl-Cs that emptied `unread`
         self.has_input = threading.Condition()
@@ -417,6 +420,12 @@ class Shell:
 
     def feed(self):
         """Writes the queued input to the terminal, a chunk at a time, as fast as it reads."""
+        try:
+            self.feed_until_exit()
+        finally:
+            os.close(self.input_fd)
+
+    def feed_until_exit(self):
         while True:
             with self.has_input:
                 while not self.unread and not self.exited:
@@ -426,7 +435,7 @@ class Shell:
                 chunk = bytes(self.unread[:SHELL_WRITE_CHUNK])
                 flushes = self.flushes
             try:
-                written = os.write(self.fd, chunk)
+                written = os.write(self.input_fd, chunk)
             except OSError:
                 return  # the shell has exited
             with self.has_input:
