@@ -97,14 +97,22 @@ describe('the web lab server', () => {
     });
     await tab.waitFor(() => /holder-2=\d+/.test(tab.shell), 'the cat to hold the pipe');
     const pid = /holder-2=(\d+)/.exec(tab.shell)?.[1];
-    tab.send({ type: 'run', source: HELLO_WORLD, attach: [{ kind: 'kprobe', target: 'clone' }] });
-    await tab.waitFor(() => tab.status().startsWith('attached'), 'the probe to attach');
-    expect(tab.status()).toContain(
-      `cat /sys/kernel/debug/tracing/trace_pipe (pid ${pid}) is reading the kernel's trace buffer`,
-    );
-    expect(tab.status()).toContain(`kill ${pid}`);
-    expect(tab.trace).toContain('is reading the kernel');
-    tab.send({ type: 'shell-input', data: `kill ${pid}\r` });
+    const holder = `cat /sys/kernel/debug/tracing/trace_pipe (pid ${pid}) is reading the kernel's trace buffer`;
+    try {
+      tab.send({ type: 'run', source: HELLO_WORLD, attach: [{ kind: 'kprobe', target: 'clone' }] });
+      // Waited for, not read at once: on failure the wait says what the status, the trace and
+      // the shell showed instead.
+      await tab.waitFor(
+        () => tab.status().startsWith('attached') && tab.status().includes(holder),
+        'the probe to attach, with the status naming the reader',
+        120_000,
+      );
+      expect(tab.status()).toContain(`kill ${pid}`);
+      expect(tab.trace).toContain('is reading the kernel');
+    } finally {
+      // Never left holding the pipe for the tests after this one.
+      tab.send({ type: 'shell-input', data: `kill ${pid}\r` });
+    }
     await tab.waitFor(() => tab.trace.includes('free again'), 'the pipe to be free');
     expect(tab.status()).toContain('trace lines show here from now on');
     tab.send({ type: 'shell-input', data: 'ls /\r' });
