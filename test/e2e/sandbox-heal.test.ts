@@ -179,12 +179,15 @@ describe('a sandbox that heals itself', () => {
   );
 
   it(
-    'tracefs left strange (function tracer, every event on, tracing off) is put back before the next Run, and the learner is told',
+    'tracefs left strange (function tracer, events on, tracing off) is put back before the next Run, and the learner is told',
     async () => {
       const tab = await learnerTab();
+      // Tracing off first, the function tracer on a few functions and one subsystem's events:
+      // every function and every event would cost minutes of patching under emulation, and
+      // the reset treats any number alike.
       tab.send({
         type: 'shell-input',
-        data: 'cd /sys/kernel/tracing && echo 1 > events/enable && echo function > current_tracer && echo 0 > tracing_on && echo strange-$((2+2)); cd\r',
+        data: "cd /sys/kernel/tracing && echo 0 > tracing_on && echo 'vfs_read*' > set_ftrace_filter && echo function > current_tracer && echo 1 > events/sched/enable && echo strange-$((2+2)); cd\r",
       });
       await tab.waitFor(
         () => tab.shell.includes('strange-4'),
