@@ -183,8 +183,9 @@ async function idleCpuPct(pid: number): Promise<number> {
   const before = processCpuSeconds(pid);
   const started = performance.now();
   await new Promise((resolve) => setTimeout(resolve, IDLE_SAMPLE_MS));
-  const used = (processCpuSeconds(pid) - before) * 1000;
-  return Number(((100 * used) / (performance.now() - started)).toFixed(2));
+  const usedSeconds = processCpuSeconds(pid) - before;
+  const elapsedSeconds = (performance.now() - started) / 1000;
+  return Number(((100 * usedSeconds) / elapsedSeconds).toFixed(2));
 }
 
 /** Proportional set size of process `pid` in MB (shared pages split between their users). */

@@ -641,11 +641,7 @@ export class LearnerSession {
         this.typist.observe(text);
       } else if (message.type === 'error' && message.id === SHELL_ID && message.code === 'busy') {
         // The guest's own bound on input the shell has not read (the shell reads slowly).
-        this.broadcast({
-          type: 'error',
-          code: 'limit',
-          message: `Shell input refused: ${message.message}. Press Ctrl-C to drop it.`,
-        });
+        this.refuseShellInput(`${message.message}. Press Ctrl-C to drop it.`);
       } else if (message.type === 'shell-exit' && message.id === SHELL_ID) {
         // `exit` in the shell: give the learner a new one rather than a dead pane.
         this.broadcastOutput('shell', `\r\n${DIM('[shell exited; starting a new one]')}\r\n`);
@@ -663,11 +659,9 @@ export class LearnerSession {
     // Backpressure: what the guest has not taken yet stays bounded; the rest is refused.
     const backlog = sandbox.agent.pendingBytes;
     if (backlog > LIMITS.shellInputBacklogBytes.value) {
-      this.broadcast({
-        type: 'error',
-        code: 'limit',
-        message: `Shell input refused: the sandbox has not yet read the ${formatLimitValue(backlog, 'bytes')} typed before (${LIMITS.shellInputBacklogBytes.what} limit: ${formatLimitValue(LIMITS.shellInputBacklogBytes.value, 'bytes')}, shellInputBacklogBytes).`,
-      });
+      this.refuseShellInput(
+        `the sandbox has not yet read the ${formatLimitValue(backlog, 'bytes')} typed before (${LIMITS.shellInputBacklogBytes.what} limit: ${formatLimitValue(LIMITS.shellInputBacklogBytes.value, 'bytes')}, shellInputBacklogBytes).`,
+      );
       return;
     }
     sandbox.agent.send({
@@ -675,6 +669,11 @@ export class LearnerSession {
       id: SHELL_ID,
       data: Buffer.from(data).toString('base64'),
     });
+  }
+
+  /** Input was refused, by the host's bound or the guest's: the learner's tabs say why. */
+  private refuseShellInput(why: string): void {
+    this.broadcast({ type: 'error', code: 'limit', message: `Shell input refused: ${why}` });
   }
 
   private shellResize(cols: number, rows: number): void {

@@ -16,7 +16,11 @@ export function startBusyLoops(agent: AgentConnection, loops: number): Promise<v
     let output = '';
     const timer = setTimeout(() => {
       off();
-      reject(new Error(`the busy loops did not start within 60 s; the shell said: ${output}`));
+      reject(
+        new Error(
+          `the busy loops did not start within ${START_TIMEOUT_MS / 1000} s; the shell said: ${output}`,
+        ),
+      );
     }, START_TIMEOUT_MS);
     const off = agent.onMessage((m) => {
       if (m.type !== 'shell-output' || m.id !== SHELL_ID) return;
