@@ -108,7 +108,12 @@ describe('the web lab server', () => {
         120_000,
       );
       expect(tab.status()).toContain(`kill ${pid}`);
-      expect(tab.trace).toContain('is reading the kernel');
+      // Trace output comes in batches (16 ms) after the status, which is sent at once.
+      await tab.waitFor(
+        () => tab.trace.includes('is reading the kernel'),
+        'the trace to name the reader',
+        30_000,
+      );
     } finally {
       // Never left holding the pipe for the tests after this one.
       tab.send({ type: 'shell-input', data: `kill ${pid}\r` });
