@@ -469,6 +469,13 @@ class Shell:
             pass
 
 
+def kill_session(pgid):
+    try:
+        os.killpg(pgid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+
+
 def run_command(channel, message, running):
     """Runs a command the way an interactive shell runs a typed one: bash forks, then execs.
     `running` maps exec ids to their processes while they run, so `exec-kill` can find them."""
@@ -496,17 +503,21 @@ def run_command(channel, message, running):
         t.start()
     proc.stdin.write(message['command'].encode() + b'\n')
     proc.stdin.close()
-    timed_out = False
-    try:
-        proc.wait(timeout=message['timeoutMs'] / 1000)
-    except subprocess.TimeoutExpired:
-        timed_out = True
-    # Kill the whole session either way, so a backgrounded child cannot keep the pipes open.
-    try:
-        os.killpg(proc.pid, signal.SIGKILL)
-    except ProcessLookupError:
-        pass
+    # Popen.wait(timeout) polls every few milliseconds, and every wake-up costs host CPU under
+    # software emulation: wait blocked instead, with a timer to end a command that overstays.
+    timed_out = threading.Event()
+
+    def overstayed():
+        timed_out.set()
+        kill_session(proc.pid)
+
+    timer = threading.Timer(message['timeoutMs'] / 1000, overstayed)
+    timer.daemon = True
+    timer.start()
     proc.wait()
+    timer.cancel()
+    # Kill the whole session either way, so a backgrounded child cannot keep the pipes open.
+    kill_session(proc.pid)
     for t in pumps:
         t.join()
     running.pop(message['id'], None)
@@ -514,7 +525,7 @@ def run_command(channel, message, running):
     channel.send({'type': 'exec-exit', 'id': message['id'],
                   'code': code if code >= 0 else None,
                   'signal': signal.Signals(-code).name if code < 0 else None,
-                  'timedOut': timed_out})
+                  'timedOut': timed_out.is_set()})
 
 
 class Agent:
@@ -636,10 +647,7 @@ class Agent:
         proc = self.execs.get(message['id'])
         if proc is None:
             return self.error(message['id'], 'not-found', 'no running command with this id')
-        try:
-            os.killpg(proc.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass  # it ended meanwhile; its exec-exit is on the way
+        kill_session(proc.pid)  # if it ended meanwhile, its exec-exit is on the way
 
     def on_write_file(self, message):
         # The schema allows only a plain name under /root or /tmp: no directories to climb.

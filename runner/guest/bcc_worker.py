@@ -579,6 +579,10 @@ class TraceReader(threading.Thread):
         super().__init__(daemon=True)
         self.run_id, self.limits, self.events = run_id, limits, events
         self.stopping = threading.Event()
+        # Stop wakes the reader through this eventfd: a select with a timeout would wake it
+        # ten times a second while a probe sits attached, each wake-up costing host CPU.
+        self.wake_fd = os.eventfd(0, os.EFD_CLOEXEC)
+        self.wake_lock = threading.Lock()
         self.total = 0
         # Opened now, before the probe attaches: opening it later would fire the learner's probe.
         # The kernel lets one process read trace_pipe at a time; when another holds it (the
@@ -586,10 +590,23 @@ class TraceReader(threading.Thread):
         self.fd = open_trace_pipe()
         self.holders = trace_pipe_readers() if self.fd is None else []
 
+    def stop(self):
+        with self.wake_lock:
+            self.stopping.set()
+            if self.wake_fd is not None:
+                os.eventfd_write(self.wake_fd, 1)
+
+    def release_wake_fd(self):
+        with self.wake_lock:
+            if self.wake_fd is not None:
+                os.close(self.wake_fd)
+                self.wake_fd = None
+
     def close(self):
         """For a reader that never started (the run failed before attaching)."""
         if self.fd is not None:
             os.close(self.fd)
+        self.release_wake_fd()
 
     def wait_for_pipe(self):
         """Retries the open once a second until the other reader lets go; False if stopped."""
@@ -602,14 +619,15 @@ class TraceReader(threading.Thread):
 
     def run(self):
         if self.fd is None and not self.wait_for_pipe():
+            self.release_wake_fd()
             return
         fd = self.fd
         pending, window_start, window_count, dropped = b'', time.monotonic(), 0, 0
         max_bytes = self.limits['maxTraceLineBytes']
         try:
             while not self.stopping.is_set():
-                ready, _, _ = select.select([fd], [], [], 0.1)
-                if not ready:
+                ready, _, _ = select.select([fd, self.wake_fd], [], [])
+                if fd not in ready:
                     continue
                 try:
                     chunk = os.read(fd, 65536)
@@ -650,6 +668,7 @@ class TraceReader(threading.Thread):
                     return
         finally:
             os.close(fd)
+            self.release_wake_fd()
 
 
 class ActiveRun:
@@ -980,7 +999,7 @@ class Worker:
         if self.current:
             detach_all(self.current.bpf)
         if run.reader:
-            run.reader.stopping.set()
+            run.reader.stop()
             run.reader.join()
         if run.outputs and run.outputs.is_alive():
             run.outputs.stopping.set()
@@ -1076,7 +1095,7 @@ class Worker:
                     if self.current:
                         detach_all(self.current.bpf)
                     if run.reader:
-                        run.reader.stopping.set()
+                        run.reader.stop()
                 except Exception:  # noqa: BLE001 - already reporting a fault
                     pass
                 if run.id != message['id']:

@@ -16,6 +16,7 @@ of Debian 12 (6.1) and 13 (6.12): cgroup v2 with `cgroup.kill` (5.14+).
 """
 
 import os
+import select
 import threading
 import time
 
@@ -26,7 +27,9 @@ FILES_MOUNT = '/tmp'  # any path on the shared tmpfs
 AGENT_CPU_WEIGHT = 400
 LEARNER_CPU_WEIGHT = 100
 WORKER_OOM_SCORE_ADJ = -800
+# How often the watcher looks while something goes on, and while idle (the files budget).
 WATCH_INTERVAL_S = 1.0
+FILES_CHECK_INTERVAL_S = 5.0
 # Out-of-memory kills in this many of the last OOM_WINDOW checks: something keeps refilling it.
 OOM_STRIKES = 3
 OOM_WINDOW = 10
@@ -57,16 +60,12 @@ def write(path, text):
         os.close(fd)
 
 
-def read_keyed(path):
+def parse_keyed(text):
     """A cgroup file of `key value` lines (pids.events, memory.events) as a dict of ints."""
     values = {}
-    try:
-        with open(path, encoding='ascii') as f:
-            for line in f:
-                key, _, value = line.partition(' ')
-                values[key] = int(value) if value.strip().isdigit() else 0
-    except OSError:
-        pass
+    for line in text.splitlines():
+        key, _, value = line.partition(' ')
+        values[key] = int(value) if value.strip().isdigit() else 0
     return values
 
 
@@ -77,6 +76,31 @@ def read_int(path):
         return int(text) if text.isdigit() else None
     except OSError:
         return None
+
+
+class EventsFile:
+    """A cgroup `*.events` file kept open: reading it from this descriptor re-arms the poll
+    that wakes when one of its counts changes."""
+
+    def __init__(self, path):
+        self.fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
+
+    def read(self):
+        try:
+            return parse_keyed(os.pread(self.fd, 4096, 0).decode('ascii', errors='replace'))
+        except OSError:
+            return {}
+
+
+class WatchState:
+    """What the watcher remembers between looks."""
+
+    def __init__(self, pids_hits, oom_kills):
+        self.pids_hits = pids_hits
+        self.oom_kills = oom_kills
+        self.strikes = 0  # looks in a row with refused forks and the group full
+        self.oom_checks = []  # one bool per look, newest last: was there an OOM kill?
+        self.files_full = False
 
 
 class GuestLimits:
@@ -129,61 +153,78 @@ class GuestLimits:
     # ------------------------------------------------------------------ watcher
 
     def watch(self):
+        """Sleeps until the kernel counts something in the learner's group (a refused fork, an
+        out-of-memory kill: both `*.events` files wake a poll when a count changes), then checks
+        once a second while it goes on. An idle sandbox wakes only for the files budget, which
+        no event announces: each wake-up costs host CPU under software emulation."""
+        pids_events = EventsFile(LEARNER_GROUP + '/pids.events')
+        memory_events = EventsFile(LEARNER_GROUP + '/memory.events')
+        poller = select.poll()
+        for events in (pids_events, memory_events):
+            poller.register(events.fd, select.POLLPRI | select.POLLERR)
+        state = WatchState(pids_events.read().get('max', 0),
+                           memory_events.read().get('oom_kill', 0))
+        busy = False
+        while True:
+            if busy:
+                time.sleep(WATCH_INTERVAL_S)
+            else:
+                poller.poll(FILES_CHECK_INTERVAL_S * 1000)
+            busy = self.check(state, pids_events.read(), memory_events.read())
+
+    def check(self, state, pids_events, memory_events):
+        """One look at what the kernel counted; True while something is going on."""
         pids_max = self.limits['learner_pids']
         files_mib = self.limits['files_mib']
         mem_mib = self.limits['learner_mem_mib']
-        last_pids_hits = read_keyed(LEARNER_GROUP + '/pids.events').get('max', 0)
-        last_oom_kills = read_keyed(LEARNER_GROUP + '/memory.events').get('oom_kill', 0)
-        strikes = 0
-        oom_checks = []  # one bool per check, newest last: was there an OOM kill?
-        files_full = False
-        while True:
-            time.sleep(WATCH_INTERVAL_S)
-            # A fork bomb: forks refused at pids.max, again and again, with the group full.
-            hits = read_keyed(LEARNER_GROUP + '/pids.events').get('max', 0)
-            current = read_int(LEARNER_GROUP + '/pids.current') or 0
-            strikes = strikes + 1 if hits > last_pids_hits and current >= pids_max * 0.9 else 0
-            if hits > last_pids_hits:
-                self.log(f'learner pids: {current}/{pids_max}, refused forks {hits}')
-            last_pids_hits = hits
-            if strikes >= 2:
-                strikes = 0
-                self.kill_learner()
-                self.send('processes',
-                          f'Too many processes in the sandbox shell: it reached its limit of '
-                          f'{pids_max} processes (learnerProcesses) — a loop that forks, like '
-                          'a fork bomb? Everything the shell started was stopped, and a new '
-                          'shell is starting.')
-            kills = read_keyed(LEARNER_GROUP + '/memory.events').get('oom_kill', 0)
-            oom_checks = (oom_checks + [kills > last_oom_kills])[-OOM_WINDOW:]
-            if sum(oom_checks) >= OOM_STRIKES:
-                # Killing the largest process does not help: something keeps refilling it.
-                oom_checks = []
-                self.kill_learner()
-                self.send('memory',
-                          f'The sandbox shell keeps running out of memory ({mem_mib} MiB, '
-                          'learnerMemoryMiB): something keeps filling it. Everything the shell '
-                          'started was stopped, and a new shell is starting.')
-            elif kills > last_oom_kills:
-                self.log(f'learner out of memory: {kills} kills, pids {current}')
-                self.send('memory',
-                          f'A process in the sandbox shell used all the memory it may have '
-                          f'({mem_mib} MiB, learnerMemoryMiB), so the kernel stopped it '
-                          '(out of memory).')
-            last_oom_kills = kills
-            try:
-                st = os.statvfs(FILES_MOUNT)
-                free = st.f_bavail / st.f_blocks if st.f_blocks else 1.0
-            except OSError:
-                free = 1.0
-            if free < 0.01 and not files_full:
-                files_full = True
-                self.send('files',
-                          f'The sandbox\'s files are full: /tmp, /dev/shm, /run and every file '
-                          f'written in the sandbox share {files_mib} MiB (sandboxFilesMiB). '
-                          'Delete some with rm, or press Reset sandbox.')
-            elif free > 0.05:
-                files_full = False
+        # A fork bomb: forks refused at pids.max, again and again, with the group full.
+        hits = pids_events.get('max', 0)
+        current = read_int(LEARNER_GROUP + '/pids.current') or 0
+        refused = hits > state.pids_hits
+        state.strikes = state.strikes + 1 if refused and current >= pids_max * 0.9 else 0
+        if refused:
+            self.log(f'learner pids: {current}/{pids_max}, refused forks {hits}')
+        state.pids_hits = hits
+        if state.strikes >= 2:
+            state.strikes = 0
+            self.kill_learner()
+            self.send('processes',
+                      f'Too many processes in the sandbox shell: it reached its limit of '
+                      f'{pids_max} processes (learnerProcesses) — a loop that forks, like '
+                      'a fork bomb? Everything the shell started was stopped, and a new '
+                      'shell is starting.')
+        kills = memory_events.get('oom_kill', 0)
+        killed = kills > state.oom_kills
+        state.oom_checks = (state.oom_checks + [killed])[-OOM_WINDOW:]
+        if sum(state.oom_checks) >= OOM_STRIKES:
+            # Killing the largest process does not help: something keeps refilling it.
+            state.oom_checks = []
+            self.kill_learner()
+            self.send('memory',
+                      f'The sandbox shell keeps running out of memory ({mem_mib} MiB, '
+                      'learnerMemoryMiB): something keeps filling it. Everything the shell '
+                      'started was stopped, and a new shell is starting.')
+        elif killed:
+            self.log(f'learner out of memory: {kills} kills, pids {current}')
+            self.send('memory',
+                      f'A process in the sandbox shell used all the memory it may have '
+                      f'({mem_mib} MiB, learnerMemoryMiB), so the kernel stopped it '
+                      '(out of memory).')
+        state.oom_kills = kills
+        try:
+            st = os.statvfs(FILES_MOUNT)
+            free = st.f_bavail / st.f_blocks if st.f_blocks else 1.0
+        except OSError:
+            free = 1.0
+        if free < 0.01 and not state.files_full:
+            state.files_full = True
+            self.send('files',
+                      f'The sandbox\'s files are full: /tmp, /dev/shm, /run and every file '
+                      f'written in the sandbox share {files_mib} MiB (sandboxFilesMiB). '
+                      'Delete some with rm, or press Reset sandbox.')
+        elif free > 0.05:
+            state.files_full = False
+        return refused or killed or state.strikes > 0 or any(state.oom_checks)
 
     def kill_learner(self):
         try:

@@ -54,13 +54,31 @@ export interface QemuOptions {
 }
 
 /**
+ * Kernel housekeeping that wakes an idle guest for nothing a sandbox needs; every wake-up costs
+ * host CPU (each vCPU is a host thread), most under software emulation. Measured in an idle
+ * guest: the soft-lockup watchdog (a timer per vCPU; under emulation a busy host also makes it
+ * cry wolf), proactive compaction (kcompactd every 500 ms), per-vCPU statistics folded every
+ * second (vmstat) and pressure-stall averages every 2 s (PSI, which nothing in the lab reads).
+ * The largest: khugepaged, which every 10 s scanned memory for pages to merge into huge pages,
+ * 150 ms of host CPU each time (1.5 % of a core on its own); merging would also copy pages a
+ * clone shares with its template.
+ */
+const IDLE_QUIET_ARGS = [
+  'nowatchdog',
+  'psi=0',
+  'transparent_hugepage=never',
+  'sysctl.vm.compaction_proactiveness=0',
+  'sysctl.vm.stat_interval=10',
+];
+
+/**
  * Under software emulation the guest calibrates its TSC against an emulated PIT, a timing loop
  * that fails when the host is busy ("tsc: Unable to calibrate against PIT") and then hangs the
  * boot (seen in 1 of 4 boots with two sandboxes starting at once). Telling the kernel the
  * frequency skips the calibration. With KVM, kvmclock provides it.
  */
 export function kernelCommandLine(accel: Accel, tscKhz: number | undefined): string {
-  const args = ['console=ttyS0', 'quiet', 'panic=-1', ...guestLimitArgs()];
+  const args = ['console=ttyS0', 'quiet', 'panic=-1', ...IDLE_QUIET_ARGS, ...guestLimitArgs()];
   if (accel === 'tcg' && tscKhz) args.push(`tsc_early_khz=${tscKhz}`);
   // Under software emulation the kernel's TSC sync check between vCPUs fails (they run one
   // after another on host threads), so it marks the TSC unstable and falls back to the

@@ -585,6 +585,18 @@ int count(void *ctx) {
       expect(result.stdout).toBe('started\n');
     });
 
+    it('ends a command that outlasts its time limit, with what it started', async () => {
+      const started = performance.now();
+      const result = await execInSandbox(sandbox.agent, 'sleep 1001 & echo started; sleep 1002', {
+        timeoutMs: 1500,
+      });
+      expect(result).toMatchObject({ timedOut: true, signal: 'SIGKILL', stdout: 'started\n' });
+      // The agent's timer ended it, not the host's wait (which allows 10 s more).
+      expect(performance.now() - started).toBeLessThan(10_000);
+      const left = await execInSandbox(sandbox.agent, 'pgrep -f "sleep 100[12]" || true');
+      expect(left.stdout).toBe('');
+    });
+
     it('opens an interactive shell on a real TTY', async () => {
       const output: string[] = [];
       const off = sandbox.agent.onMessage((m) => {
