@@ -866,7 +866,8 @@ class Worker:
         # Said before the readers start, so it comes before their first lines.
         send(attached)
         run.reader.start()
-        run.outputs.start()
+        if run.outputs.tables:  # a program without maps has no outputs to wake up for
+            run.outputs.start()
 
     def compile_and_attach(self, run, message):
         key = hashlib.sha256(message['source'].encode()).hexdigest()

@@ -297,8 +297,11 @@ class RunOutputs(threading.Thread):
 
     def run(self):
         next_maps = time.monotonic() + MAPS_INTERVAL_S
+        # Maps alone need a look once a second; a stop wakes the wait at once. Only buffers,
+        # whose events the learner waits for, are polled more often.
+        timeout_ms = POLL_TIMEOUT_MS if self.perf or self.ring else MAPS_INTERVAL_S * 1000
         while not self.stopping.is_set():
-            self.poll(POLL_TIMEOUT_MS)
+            self.poll(timeout_ms)
             self.flush_events()
             if time.monotonic() >= next_maps and self.tables:
                 self.snapshot(final=False)

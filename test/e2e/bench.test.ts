@@ -20,6 +20,7 @@ it('measures a cold boot, a template restore and the browser Run side by side, a
     'restore_ready_ms',
     'first_run_ms',
     'idle_cpu_pct_per_sandbox',
+    'idle_cpu_pct_attached',
     'pss_mb_per_sandbox',
   ] as const) {
     expect(typeof result[field], field).toBe('number');
