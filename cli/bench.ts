@@ -9,6 +9,8 @@
  *   warm_compile_run_ms    the same with a source never seen before (a real clang compile)
  *   guide_run_ms           the guide's own way: `python3 hello_world.py` started fresh in the
  *                          same sandbox, until its first trace line
+ *   shell_script_first_line_ms  BCC's tutorial `hello_world.py` typed into a real sandbox shell,
+ *                          Enter to its first trace line (shell-first-line.ts)
  *   browser_run_ms         the browser's Run through a real lab server's WebSocket, in the same
  *                          sandbox: a new source compiled ahead (as the page does while the
  *                          learner types), then Run, `ls` typed in the shell, the first trace
@@ -39,6 +41,7 @@ import { buildTemplate } from '../runner/sandbox/template-build.js';
 import { runNeighbourBench } from './bench-neighbour.js';
 import { startBrowserRuns } from './browser-run.js';
 import { progressLine } from './progress.js';
+import { shellScriptFirstLine } from './shell-first-line.js';
 import type { SoakResult } from './soak.js';
 import { median } from './stats.js';
 import { UsageError } from './usage.js';
@@ -52,12 +55,13 @@ export const BENCH_USAGE = `Usage: ebpf-lab bench [--runs N] [--json]
        ebpf-lab bench --neighbour [--runs N] [--json]
 
 Boots a sandbox and measures boot, cold run, warm runs, the guide's own
-\`python3 hello_world.py\` and the browser's Run (a tab of a lab server on the
+\`python3 hello_world.py\`, BCC's tutorial hello_world.py typed into the
+sandbox shell and the browser's Run (a tab of a lab server on the
 same sandbox, source compiled ahead), interleaved in the same sandbox; then a
 sandbox restored from the VM template: restore time, first Run, idle CPU, PSS.
 
-  --runs N   rounds of warm, warm-compile, guide and browser runs (default 5, at
-             least 1)
+  --runs N   rounds of warm, warm-compile, guide, shell script and browser runs
+             (default 5, at least 1)
   --soak N   instead: N Runs in one sandbox through the lab server's WebSocket;
              reports failures, Run latency (median, p95, max) and the resident
              memory of the server and the sandbox at the start, after 50 Runs
@@ -100,6 +104,8 @@ export interface BenchResult {
   warm_compile_run_ms_median: number;
   guide_run_ms: number;
   ratio_warm_to_guide: number;
+  /** BCC's tutorial hello_world.py typed into the sandbox shell: Enter to first line (median). */
+  shell_script_first_line_ms: number;
   browser_run_ms_median: number;
   /** browser_run_ms_median / warm_run_ms_median: what the web path adds (target <= 1.3). */
   browser_run_ratio: number;
@@ -113,6 +119,7 @@ export interface BenchResult {
     warm_run_ms: number[];
     warm_compile_run_ms: number[];
     guide_run_ms: number[];
+    shell_script_first_line_ms: number[];
     browser_run_ms: number[];
   };
 }
@@ -239,6 +246,7 @@ export async function runBench(
       warm_run_ms: [],
       warm_compile_run_ms: [],
       guide_run_ms: [],
+      shell_script_first_line_ms: [],
       browser_run_ms: [],
     };
     report('opening the lab in a tab, on the same sandbox');
@@ -251,10 +259,14 @@ export async function runBench(
           await timeToFirstLine(sandbox, `// bench round ${round} ${Date.now()}\n${source}`),
         );
         samples.guide_run_ms.push(await guideRun(sandbox));
+        samples.shell_script_first_line_ms.push(
+          await shellScriptFirstLine(sandbox, FIRST_LINE_TIMEOUT_MS),
+        );
         samples.browser_run_ms.push(await browser.run(round));
         report(
           `round ${round}/${runs}: warm ${samples.warm_run_ms.at(-1)} ms, ` +
             `warm compile ${samples.warm_compile_run_ms.at(-1)} ms, guide ${samples.guide_run_ms.at(-1)} ms, ` +
+            `shell script ${samples.shell_script_first_line_ms.at(-1)} ms, ` +
             `browser ${samples.browser_run_ms.at(-1)} ms`,
         );
       }
@@ -307,6 +319,7 @@ export async function runBench(
       warm_compile_run_ms_median: median(samples.warm_compile_run_ms),
       guide_run_ms: guide,
       ratio_warm_to_guide: Number((warm / guide).toFixed(3)),
+      shell_script_first_line_ms: median(samples.shell_script_first_line_ms),
       browser_run_ms_median: browserRun,
       browser_run_ratio: Number((browserRun / warm).toFixed(3)),
       ...restore,
@@ -442,6 +455,7 @@ export async function benchCommand(args: string[]): Promise<number> {
     ['warm run with a new source, median', `${result.warm_compile_run_ms_median} ms`, ''],
     ['guide: python3 hello_world.py, median', `${result.guide_run_ms} ms`, ''],
     ['warm / guide', String(result.ratio_warm_to_guide), 'target <= 0.4'],
+    ['shell: BCC hello_world.py, median', `${result.shell_script_first_line_ms} ms`, ''],
     ['browser Run (compiled ahead), median', `${result.browser_run_ms_median} ms`, ''],
     ['browser / warm', String(result.browser_run_ratio), 'target <= 1.3'],
     ['restore from template to ready', `${result.restore_ready_ms} ms`, 'target <= 1000 ms'],

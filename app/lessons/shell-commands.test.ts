@@ -1,6 +1,6 @@
 /** Which programs a lesson's shell blocks run, as "Run in shell" would type them. */
 import { describe, expect, it } from 'vitest';
-import { commandNames, missingCommandsScript } from './shell-commands.js';
+import { commandLines, commandNames, missingCommandsScript } from './shell-commands.js';
 
 describe('commandNames', () => {
   it('takes the $ lines of console blocks and every line of sh blocks, with their lesson.md line', () => {
@@ -34,5 +34,29 @@ describe('commandNames', () => {
     expect(missingCommandsScript(['ls', 'bpf tool', '$(reboot)', 'python3'])).toBe(
       'for c in ls python3; do command -v "$c" >/dev/null 2>&1 || echo "$c"; done',
     );
+  });
+});
+
+describe('commandLines', () => {
+  it('gives the typed lines of shell blocks whole, continuations joined, output and text left out', () => {
+    const md = [
+      '```console',
+      '$ bpftrace -e \'BEGIN { printf("hi\\n"); }\' &',
+      'Attaching 1 probe...',
+      '$ kill %1',
+      '```',
+      '```sh',
+      'ls \\',
+      '  /tmp',
+      '```',
+      '```text',
+      'not typed',
+      '```',
+    ].join('\n');
+    expect(commandLines(md)).toEqual([
+      'bpftrace -e \'BEGIN { printf("hi\\n"); }\' &',
+      'kill %1',
+      'ls    /tmp',
+    ]);
   });
 });

@@ -101,3 +101,13 @@ export function missingCommandsScript(names: readonly string[]): string {
   const plain = names.filter((n) => PLAIN_NAME.test(n));
   return `for c in ${plain.join(' ')}; do command -v "$c" >/dev/null 2>&1 || echo "$c"; done`;
 }
+
+/** Each command line the shell blocks of `markdown` show, in order (`$ ` stripped in console blocks). */
+export function commandLines(markdown: string): string[] {
+  const lines: string[] = [];
+  for (const fence of fencesOf(markdown)) {
+    if (!SHELL_LANGUAGES.has(fence.language)) continue;
+    for (const { text } of typedLines(fence.text, fence.language === 'console')) lines.push(text);
+  }
+  return lines;
+}

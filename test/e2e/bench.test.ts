@@ -15,6 +15,7 @@ it('measures a cold boot, a template restore and the browser Run side by side, a
     'warm_compile_run_ms_median',
     'guide_run_ms',
     'ratio_warm_to_guide',
+    'shell_script_first_line_ms',
     'browser_run_ms_median',
     'browser_run_ratio',
     'restore_ready_ms',

@@ -180,7 +180,7 @@ function walk(name: string, steps: () => Promise<void>): void {
   });
 }
 
-describe.sequential('the learner follows all twelve lessons literally', () => {
+describe.sequential('the learner follows all thirteen lessons literally', () => {
   walk('1. What is eBPF: Run, date and ls print Hello World!!, Stop, Check', async () => {
     await open('01-');
     expect(await lab_.run()).toMatch(/Attached to kprobe __x64_sys_clone/);
@@ -519,11 +519,40 @@ describe.sequential('the learner follows all twelve lessons literally', () => {
     },
   );
 
-  it('the course lists all twelve lessons as done', async () => {
+  walk('13. bpftrace: the hello world one-liner, then opensnoop, Check, kill them', async () => {
+    await open('13-');
+    await lab_.openTab('hello_world.bt');
+    const hello = `bpftrace -e 'kprobe:__x64_sys_clone { printf("Hello World!!\\n"); }' &`;
+    const opensnoop =
+      'bpftrace -e \'tracepoint:syscalls:sys_enter_openat { printf("%s %s\\n", comm, str(args.filename)); }\' &';
+    // Each runs in the background; `date` again until its first line shows it attached.
+    async function oneLinerPrints(command: string, line: RegExp): Promise<void> {
+      await shell([command], { background: true });
+      await expect
+        .poll(
+          async () => {
+            await shell(['date'], { background: true });
+            return lab_.terminalText('Sandbox shell');
+          },
+          { timeout: SCRIPT_TIMEOUT_MS, interval: 5000 },
+        )
+        .toMatch(line);
+    }
+    // The line bpftrace prints, not the command's echo (whose message ends in a backslash-n).
+    await oneLinerPrints(hello, /Hello World!![ \t]*$/m);
+    await lab_.shot('learner-path-13a-hello-one-liner');
+    await killJob();
+    await oneLinerPrints(opensnoop, /^date \/etc\/ld\.so\.cache/m);
+    await lab_.checkPasses();
+    await killJob();
+    await lab_.shot('learner-path-13');
+  });
+
+  it('the course lists all thirteen lessons as done', async () => {
     await lab_.page.goto(`${lab.url}/`);
     const items = lab_.page.getByRole('list', { name: 'Lessons' }).getByRole('listitem');
-    await expect.poll(() => items.count()).toBe(12);
-    for (let i = 0; i < 12; i++) expect(await lab_.textOf(items.nth(i))).toMatch(/done/i);
+    await expect.poll(() => items.count()).toBe(13);
+    for (let i = 0; i < 13; i++) expect(await lab_.textOf(items.nth(i))).toMatch(/done/i);
     await lab_.shot('learner-path-course-done');
   });
 });
