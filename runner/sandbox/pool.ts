@@ -9,7 +9,7 @@
  * learner's first Run costs what any later one does.
  */
 import type { Sandbox, SandboxDriver, SandboxStartOptions } from './sandbox.js';
-import { warmUp } from './warm-up.js';
+import { warmTranslation, warmUp } from './warm-up.js';
 
 interface WarmEntry {
   sandbox: Promise<Sandbox>;
@@ -37,6 +37,10 @@ export class SandboxPool {
       const sandbox = startWarm(this.driver, { onProgress: (text) => notes.push(text) });
       // A failed warm boot is reported by the `acquire` that takes it, not as an unhandled error.
       sandbox.catch(() => {});
+      // Ahead of need, a restored sandbox also gets the emulator's translation of clang done.
+      // In the background: a learner who takes it meanwhile waits for no more than the rest of
+      // that compile, which their own first compile would have paid anyway.
+      sandbox.then(translateAhead, () => {});
       this.warm.push({ sandbox, notes });
     }
   }
@@ -69,6 +73,12 @@ export class SandboxPool {
       ),
     );
   }
+}
+
+function translateAhead(sandbox: Sandbox): void {
+  if (sandbox.startedFrom !== 'template' || sandbox.mode !== 'tcg') return;
+  // A failure here shows again, with its message, in the learner's own first Run.
+  warmTranslation(sandbox).catch(() => {});
 }
 
 /** A started sandbox, warmed up unless it came from a (warm) template. */

@@ -5,6 +5,7 @@
  * sandbox booted cold gets it before the pool hands it out: the first Run costs what any other
  * new-source Run costs.
  */
+import { randomUUID } from 'node:crypto';
 import { prepareProbe } from '../probe/prepare.js';
 import { ProbeRun } from '../probe/probe-run.js';
 import { execInSandbox } from './exec.js';
@@ -18,10 +19,11 @@ const WARM_UP_SOURCE = `int ebpf_lab_warm_up(void *ctx) {
 const WARM_UP_TIMEOUT_MS = 600_000;
 
 export async function warmUp(sandbox: Sandbox): Promise<void> {
+  const source = WARM_UP_SOURCE;
   // Compile ahead first, with a long bound: right after a start the worker is still importing
   // BCC, and on a busy host that first compile can outlast a learner's compile limit. The run
   // below then finds the program cached and only loads, attaches and fires it.
-  const prepared = await prepareProbe(sandbox.agent, WARM_UP_SOURCE, WARM_UP_TIMEOUT_MS);
+  const prepared = await prepareProbe(sandbox.agent, source, WARM_UP_TIMEOUT_MS);
   if (prepared.error) throw new Error(`the warm-up probe failed: ${prepared.error.message}`);
   let sawLine!: () => void;
   const line = new Promise<void>((resolve) => {
@@ -29,7 +31,7 @@ export async function warmUp(sandbox: Sandbox): Promise<void> {
   });
   const run = ProbeRun.start(
     sandbox.agent,
-    { source: WARM_UP_SOURCE, attach: [{ kind: 'kprobe', target: 'clone' }] },
+    { source, attach: [{ kind: 'kprobe', target: 'clone' }] },
     (event) => {
       if (event.type === 'trace') sawLine();
     },
@@ -52,4 +54,17 @@ export async function warmUp(sandbox: Sandbox): Promise<void> {
     clearTimeout(timer);
     await run.stop();
   }
+}
+
+/**
+ * For a sandbox restored from the (warm) template under software emulation: its guest is warm,
+ * but qemu translates guest code into host code afresh in every process, and clang is a lot of
+ * code. One compile of a source the worker has never seen (the template's worker has the plain
+ * warm-up cached) pays that translation, about a third of a first Run, before a learner's first
+ * Run would. Compile only: nothing is attached that a learner's Run could meet.
+ */
+export async function warmTranslation(sandbox: Sandbox): Promise<void> {
+  const source = `// translation warm-up ${randomUUID()}\n${WARM_UP_SOURCE}`;
+  const prepared = await prepareProbe(sandbox.agent, source, WARM_UP_TIMEOUT_MS);
+  if (prepared.error) throw new Error(`the warm-up compile failed: ${prepared.error.message}`);
 }

@@ -20,9 +20,11 @@ it('measures a cold boot, a template restore and the browser Run side by side, a
     'browser_run_ratio',
     'restore_ready_ms',
     'first_run_ms',
+    'first_run_ratio',
     'idle_cpu_pct_per_sandbox',
     'idle_cpu_pct_attached',
     'pss_mb_per_sandbox',
+    'pss_mb_restored',
   ] as const) {
     expect(typeof result[field], field).toBe('number');
     expect(Number.isFinite(result[field]), field).toBe(true);
