@@ -68,9 +68,15 @@ export async function runOutsideProgram(
     },
   });
   let done = false;
-  void finished.finally(() => {
-    done = true;
-  });
+  // Both ways: the rejection itself surfaces at `await finished` below.
+  finished.then(
+    () => {
+      done = true;
+    },
+    () => {
+      done = true;
+    },
+  );
   const trigger = () => execInSandbox(sandbox.agent, program.trigger, { timeoutMs: 30_000 });
   const pause = () => new Promise((resolve) => setTimeout(resolve, 1000));
 
