@@ -62,6 +62,7 @@ from bcc import BPF  # noqa: E402 - after the stdout guard, on purpose
 from bcc.libbcc import lib  # noqa: E402
 from run_outputs import RunOutputs  # noqa: E402 - imports bcc too
 from kernel_symbols import KernelSymbols  # noqa: E402
+import attach_hints  # noqa: E402
 
 
 def set_comm(name):
@@ -194,69 +195,34 @@ def kernel_functions():
         return set()
 
 
-def edit_distance(a, b, limit):
-    """Levenshtein distance, or limit + 1 once it is sure to exceed limit."""
-    if abs(len(a) - len(b)) > limit:
-        return limit + 1
-    previous = list(range(len(b) + 1))
-    for i, ca in enumerate(a, 1):
-        current = [i]
-        for j, cb in enumerate(b, 1):
-            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (ca != cb)))
-        if min(current) > limit:
-            return limit + 1
-        previous = current
-    return previous[-1]
-
-
-def nearest(name, candidates, count=3):
-    """The candidates closest to a mistyped name: a few letters apart, then names that extend it
-    (urandom_read -> urandom_read_iter). Only names of about the same length that share its first
-    letter are compared letter by letter: comparing every kernel function is too slow in an
-    emulated sandbox."""
-    limit = max(1, min(3, len(name) // 4))
-    scored = sorted((edit_distance(name, c, limit), c) for c in candidates
-                    if c != name and c[:1] == name[:1] and abs(len(c) - len(name)) <= limit)
-    close = [c for d, c in scored if d <= limit]
-    longer = sorted((c for c in candidates if c.startswith(name) and c != name), key=len)
-    return list(dict.fromkeys(close + longer))[:count]
-
-
-def did_you_mean(names):
-    return f' Did you mean {" or ".join(names)}?' if names else ''
+def syscall_names(functions):
+    """The syscalls among kernel functions, without the arch prefix (__x64_sys_clone -> clone)."""
+    prefix = next((p.decode() for p in BPF._syscall_prefixes  # noqa: SLF001 - BCC's own list
+                   if BPF.ksymname(p + b'bpf') != -1), '')
+    return {f[len(prefix):] for f in functions if f.startswith(prefix)}
 
 
 def missing_function(target):
     """The message for a kprobe target this kernel does not have, with the nearest names."""
     functions = kernel_functions()
-    prefix = next((p.decode() for p in BPF._syscall_prefixes  # noqa: SLF001 - BCC's own list
-                   if BPF.ksymname(p + b'bpf') != -1), '')
-    syscalls = {f[len(prefix):] for f in functions if f.startswith(prefix)}
-    return (f'No syscall or kernel function named "{target}" in this kernel '
-            f'({os.uname().release}).' + did_you_mean(nearest(target, syscalls | functions)))
+    return attach_hints.missing_function(target, functions, syscall_names(functions),
+                                         os.uname().release)
+
+
+def untraceable_function(target):
+    """The message for a kprobe target the kernel has but ftrace cannot hook, or None when it can
+    (then the attach failed for another reason, and BCC's own words say which)."""
+    functions = kernel_functions()
+    if not functions or target in functions:
+        return None
+    return attach_hints.untraceable_function(target, functions, f'{TRACING}/events',
+                                             os.uname().release)
 
 
 def missing_tracepoint(target):
     """The message for a tracepoint this kernel does not have, with the nearest names."""
-    category, _, event = target.partition(':')
-    events = f'{TRACING}/events'
-    try:
-        categories = [c for c in os.listdir(events) if os.path.isdir(f'{events}/{c}')]
-    except OSError:
-        categories = []
-    if category in categories:
-        siblings = sorted(os.listdir(f'{events}/{category}'))
-        names = [f'{category}:{e}' for e in nearest(event, siblings)]
-        if not names:
-            names = [f'{category}:{e}' for e in siblings if os.path.isdir(f'{events}/{category}/{e}')]
-            shown = ', '.join(names[:12]) + (', ...' if len(names) > 12 else '')
-            return (f'No tracepoint "{target}" in this kernel ({os.uname().release}). The '
-                    f'{category} category has: {shown}.')
-    else:
-        names = [f'{c}:{event}' for c in nearest(category, categories)
-                 if os.path.isdir(f'{events}/{c}/{event}')]
-    return (f'No tracepoint "{target}" in this kernel ({os.uname().release}; the list is in '
-            f'{events}).' + did_you_mean(names))
+    return attach_hints.missing_tracepoint(target, f'{TRACING}/events', os.uname().release,
+                                           kernel_functions())
 
 
 def resolve_kernel_function(b, target):
@@ -341,11 +307,15 @@ def classify_bcc_error(err, log):
         name = re.search(r"program ([A-Za-z0-9_]+)", text)
         which = f' "{name.group(1)}"' if name else ''
         return RunFailure('verifier', f'The kernel verifier rejected program{which}.', log)
-    attach = re.search(r'Failed to attach BPF program (\w+) to (kprobe|kretprobe) (\S+)', text)
+    # BCC 0.31 goes on after the name (`..., it's not traceable`), hence no commas in it.
+    attach = re.search(r'Failed to attach BPF program (\w+) to (kprobe|kretprobe) ([^\s,]+)', text)
     if attach and BPF.ksymname(attach.group(3).encode()) == -1:
         # BCC's kprobe__NAME functions attach to NAME while BPF() compiles them.
         return RunFailure('attach', f'{attach.group(1)}: ' + missing_function(attach.group(3)),
                           log)
+    untraceable = attach and untraceable_function(attach.group(3))
+    if untraceable:
+        return RunFailure('attach', f'{attach.group(1)}: {untraceable}', log)
     tracepoint = re.search(r'Failed to attach BPF program (\w+) to tracepoint (\S+)', text)
     if tracepoint:
         return RunFailure('attach', f'{tracepoint.group(1)}: '

@@ -84,6 +84,7 @@ export const GUEST_PAYLOAD: readonly (readonly [string, string])[] = [
   ['schema_check.py', 'opt/ebpf-lab/schema_check.py'],
   ['guest_limits.py', 'opt/ebpf-lab/guest_limits.py'],
   ['kernel_symbols.py', 'opt/ebpf-lab/kernel_symbols.py'],
+  ['attach_hints.py', 'opt/ebpf-lab/attach_hints.py'],
 ];
 
 export const DEBIAN_MIRROR_DEFAULT = 'http://deb.debian.org/debian';
