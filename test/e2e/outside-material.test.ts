@@ -166,7 +166,14 @@ afterAll(async () => {
 });
 
 async function expectToShow(program: OutsideProgram): Promise<void> {
-  const run = await runOutsideProgram(sandbox, program);
+  const run = await runOutsideProgram(sandbox, program).catch((error: Error) => {
+    // Say what state the sandbox was in: alive or not, and the guest's last console lines.
+    const qemu = sandbox as Sandbox & { console?: string };
+    throw new Error(
+      `${program.name}: ${error.message}; sandbox alive: ${sandbox.isAlive}; ` +
+        `guest console:\n${qemu.console ?? '(none)'}`,
+    );
+  });
   console.log(`${program.name}: ready after ${run.readySeconds} s, done after ${run.seconds} s`);
   expect(run.output, describeRun(program, run)).toMatch(program.expect);
 }
