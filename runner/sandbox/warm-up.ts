@@ -19,11 +19,10 @@ const WARM_UP_SOURCE = `int ebpf_lab_warm_up(void *ctx) {
 const WARM_UP_TIMEOUT_MS = 600_000;
 
 export async function warmUp(sandbox: Sandbox): Promise<void> {
-  const source = WARM_UP_SOURCE;
   // Compile ahead first, with a long bound: right after a start the worker is still importing
   // BCC, and on a busy host that first compile can outlast a learner's compile limit. The run
   // below then finds the program cached and only loads, attaches and fires it.
-  const prepared = await prepareProbe(sandbox.agent, source, WARM_UP_TIMEOUT_MS);
+  const prepared = await prepareProbe(sandbox.agent, WARM_UP_SOURCE, WARM_UP_TIMEOUT_MS);
   if (prepared.error) throw new Error(`the warm-up probe failed: ${prepared.error.message}`);
   let sawLine!: () => void;
   const line = new Promise<void>((resolve) => {
@@ -31,7 +30,7 @@ export async function warmUp(sandbox: Sandbox): Promise<void> {
   });
   const run = ProbeRun.start(
     sandbox.agent,
-    { source, attach: [{ kind: 'kprobe', target: 'clone' }] },
+    { source: WARM_UP_SOURCE, attach: [{ kind: 'kprobe', target: 'clone' }] },
     (event) => {
       if (event.type === 'trace') sawLine();
     },
