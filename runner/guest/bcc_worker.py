@@ -588,10 +588,14 @@ class TraceReader(threading.Thread):
         return True
 
     def run(self):
-        if self.fd is None and not self.wait_for_pipe():
+        try:
+            if self.fd is not None or self.wait_for_pipe():
+                self.stream(self.fd)
+        finally:
             self.release_wake_fd()
-            return
-        fd = self.fd
+
+    def stream(self, fd):
+        """Sends what trace_pipe gives until the run stops or a limit is reached."""
         pending, window_start, window_count, dropped = b'', time.monotonic(), 0, 0
         max_bytes = self.limits['maxTraceLineBytes']
         try:
@@ -638,7 +642,6 @@ class TraceReader(threading.Thread):
                     return
         finally:
             os.close(fd)
-            self.release_wake_fd()
 
 
 class ActiveRun:
