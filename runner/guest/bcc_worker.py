@@ -776,10 +776,36 @@ class Worker:
                   'error': {'kind': failure.kind, 'message': failure.message,
                             'log': failure.log[-(1 << 20):]}})
             return
-        if not program.reusable:
+        if program.reusable:
+            self.load_ahead(program)
+        else:
             program.bpf.cleanup()  # compiled for its diagnostics only
         send({'type': 'prepared', 'id': message['id'], 'cached': cached,
               'compilerLog': program.compiler_log[-(1 << 20):], 'error': None})
+
+    def load_ahead(self, program):
+        """Does ahead of the Run what its attach would do first: loads the functions it will
+        attach (the verifier) and reads their kernel copy for the bytecode view, so a Run of a
+        compiled-ahead source only attaches, as a Run of the same source again does. The kinds
+        are a guess, the lab's default: a source's one plain function as a kprobe, and the
+        `kprobe__...`-style ones as BCC loads them. A Run of another kind loads again
+        (Program.load_as); a load that fails here is left for the Run to report, in its words
+        for the kind it attaches."""
+        names = function_names(program.bpf)
+        plain = [n for n in names if not n.startswith(AUTO_ATTACH_PREFIXES)]
+        loads = [(plain[0], BPF.KPROBE)] if len(plain) == 1 else []
+        loads += [(n, auto_attach_type(n)) for n in names if n.startswith(PRELOADED_PREFIXES)]
+        for name, prog_type in loads:
+            program.load_as(name, prog_type)
+            try:
+                with captured_stderr([]):
+                    program.bpf.load_func(name.encode(), prog_type)
+            except Exception:  # noqa: BLE001 - BCC raises plain Exception; the Run reports it
+                continue
+        # The dump runs bpftool and objdump: while a learner's probe is attached their forks
+        # would fire it, so then the Run reads the kernel's copy, before it attaches.
+        if self.active is None:
+            self.dump_loaded(program)
 
     # ------------------------------------------------------------------ the kernel's copy
 

@@ -489,6 +489,30 @@ int count(void *ctx) {
       expect(hasHello(outcome.messages)).toBe(true);
     });
 
+    it('loads a compiled-ahead source too, so its Run attaches the program loaded ahead', async () => {
+      // BPF keeps 15 characters of a program's name: a name of its own, to find it by.
+      const name = `ahead_${Date.now() % 1_000_000_000}`;
+      const source = HELLO_WORLD.replace('hello_world', name);
+      const idOf = async () => {
+        const shown = await execInSandbox(sandbox.agent, `bpftool prog show name ${name}`);
+        return [...shown.stdout.matchAll(/^(\d+): kprobe\s+name /gm)].map((m) => m[1]);
+      };
+      expect((await prepareProbe(sandbox.agent, source)).error).toBeUndefined();
+      const loadedAhead = await idOf();
+      expect(loadedAhead).toHaveLength(1);
+      const run = ProbeRun.start(sandbox.agent, {
+        source,
+        attach: [{ kind: 'kprobe', target: 'clone' }],
+      });
+      await run.attached;
+      const whileAttached = await idOf();
+      const programs = await dumpPrograms(sandbox.agent, source);
+      await run.stop();
+      expect(whileAttached).toEqual(loadedAhead);
+      // Its kernel copy was read ahead, before anything was attached.
+      expect(programs[0]?.xlated.at(-1)).toMatchObject({ text: '(95) exit', line: 3 });
+    });
+
     it('returns compile errors and warnings as live diagnostics, attaching nothing', async () => {
       const broken = await prepareProbe(sandbox.agent, 'int f(void *ctx) {\n  return x;\n}\n');
       expect(broken.error?.kind).toBe('compile');
