@@ -31,6 +31,8 @@ export class FakeSandbox implements Sandbox {
   private seq = 0;
   /** Pretend the guest reads nothing: what is sent stays in the connection's buffer. */
   backlogBytes = 0;
+  /** Learner waits under way (`favour` calls not yet ended). */
+  favoured = 0;
 
   constructor(private readonly guest: FakeGuest = () => {}) {
     const toAgent = new PassThrough();
@@ -50,6 +52,15 @@ export class FakeSandbox implements Sandbox {
     this.exited = new Promise((resolve) => {
       this.resolveExit = resolve;
     });
+  }
+
+  favour(): () => void {
+    this.favoured++;
+    let ended = false;
+    return () => {
+      if (!ended) this.favoured--;
+      ended = true;
+    };
   }
 
   get isAlive(): boolean {

@@ -293,6 +293,49 @@ describe('LearnerSession', () => {
     expect(told.at(-1)).toMatch(/^Attached to kprobe __x64_sys_clone/);
   });
 
+  it('favours the sandbox from Run until the probe is attached or the Run fails', async () => {
+    const tab = fakeClient();
+    session.attach(tab.client);
+    await settle();
+    const sandbox = source.started[0] as FakeSandbox;
+    const press = async () => {
+      await session.handle(
+        {
+          type: 'run',
+          source: `int p(void *ctx) { return ${sandbox.sent.length}; }`,
+          attach: [{ kind: 'kprobe', target: 'clone' }],
+        },
+        tab.client,
+      );
+      await settle();
+      return (sandbox.sent.findLast((m) => m.type === 'run') as { id: string }).id;
+    };
+    const first = await press();
+    expect(sandbox.favoured).toBe(1);
+    sandbox.emit({ type: 'run-stage', id: first, stage: 'compiling', cached: false });
+    await settle();
+    expect(sandbox.favoured).toBe(1);
+    const probes = [{ kind: 'kprobe', event: '__x64_sys_clone', fn: 'p' }] as const;
+    sandbox.emit({ type: 'run-attached', id: first, probes: [...probes], compilerLog: '' });
+    await settle();
+    expect(sandbox.favoured).toBe(0);
+
+    // The next Run stops the attached one first; a compile error ends the wait too.
+    const stopping = session.handle(
+      { type: 'run', source: 'int q(void *ctx) {', attach: [{ kind: 'kprobe', target: 'clone' }] },
+      tab.client,
+    );
+    await settle();
+    expect(sandbox.favoured).toBe(1);
+    sandbox.emit({ type: 'run-stopped', id: first, reason: 'requested' });
+    await stopping;
+    await settle();
+    const second = (sandbox.sent.findLast((m) => m.type === 'run') as { id: string }).id;
+    sandbox.emit({ type: 'run-error', id: second, kind: 'compile', message: 'no', log: '' });
+    await settle();
+    expect(sandbox.favoured).toBe(0);
+  });
+
   it("a run's maps reach the tabs of its lesson only, also a tab opened later", async () => {
     const first = fakeClient();
     session.attach(first.client);

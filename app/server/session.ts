@@ -701,73 +701,80 @@ export class LearnerSession {
 
   private async startRunNow(request: RunRequest, superseded: () => boolean): Promise<void> {
     const sandbox = await this.ensureSandbox();
-    // Say what the Run waits for at every moment: the sandbox runs one compile at a time.
-    if (this.preparingSource === request.source) {
-      this.setStatus(
-        'compiling',
-        'Waiting for the compile started while you typed…',
-        request.lessonId,
-      );
-    } else if (this.preparingSource !== undefined) {
-      this.setStatus(
-        'compiling',
-        'Waiting for an earlier compile-ahead to finish…',
-        request.lessonId,
-      );
-    } else if (this.run && !this.run.isFinished) {
-      this.setStatus('compiling', 'Stopping the previous run…', request.lessonId);
-    } else {
-      this.setStatus('compiling', 'Sending the probe to the sandbox…', request.lessonId);
-    }
-    const previous = this.run;
-    const previousView = this.runView;
-    // From here on the previous run's events are not this session's news: it is being replaced.
-    this.run = undefined;
-    if (this.attachedRun) {
-      this.attachedRun = undefined;
-      this.announceOtherRun();
-    }
-    if (previous && !previous.isFinished) {
-      await previous.stop();
-      const by = previousView === request.lessonId ? 'a new Run' : 'a Run in another lesson';
-      this.broadcastOutput(
-        'trace',
-        `${DIM(`[previous run stopped: ${by} replaces it]`)}\r\n`,
-        previousView,
-      );
-      if (previousView !== request.lessonId) {
-        this.setStatus('stopped', `Stopped: ${by} replaced this lesson's probe.`, previousView);
-      }
-    }
-    // A newer Run waits (it goes next), or Stop was pressed since this Run: do not start it.
-    if (superseded()) return;
-    if (this.stopsRequested !== request.stopsSeen) {
-      this.setStatus('stopped', 'Stopped: nothing is attached.', request.lessonId);
-      return;
-    }
-    const { source, attach, lessonId } = request;
-    this.runView = lessonId;
-    this.runSource = source;
-    this.runDigest = sourceDigest(source);
-    // Unknown ids all count as none: the history holds at most one list per real lesson.
-    this.runLessonId = this.hooks.lesson(lessonId) ? lessonId : '';
-    this.runRecorded = false;
-    this.runLines = 0;
-    this.runEvents = 0;
-    this.maps = undefined;
-    this.runWatch?.stop();
-    const watch = watchRunProgress({
-      onStuck: (fault) => void this.replaceSandbox(sandbox, fault.message),
-    });
-    this.runWatch = watch;
-    const run = ProbeRun.start(sandbox.agent, { source, attach }, (event) => {
-      if (run === this.run)
-        watch.progress(
-          event.type === 'attached' || event.type === 'stopped' || event.type === 'error',
+    // The learner waits from here until the probe is attached (or the Run fails).
+    const endWait = sandbox.favour?.() ?? (() => {});
+    try {
+      // Say what the Run waits for at every moment: the sandbox runs one compile at a time.
+      if (this.preparingSource === request.source) {
+        this.setStatus(
+          'compiling',
+          'Waiting for the compile started while you typed…',
+          request.lessonId,
         );
-      this.onRunEvent(run, event);
-    });
-    this.run = run;
+      } else if (this.preparingSource !== undefined) {
+        this.setStatus(
+          'compiling',
+          'Waiting for an earlier compile-ahead to finish…',
+          request.lessonId,
+        );
+      } else if (this.run && !this.run.isFinished) {
+        this.setStatus('compiling', 'Stopping the previous run…', request.lessonId);
+      } else {
+        this.setStatus('compiling', 'Sending the probe to the sandbox…', request.lessonId);
+      }
+      const previous = this.run;
+      const previousView = this.runView;
+      // From here on the previous run's events are not this session's news: it is being replaced.
+      this.run = undefined;
+      if (this.attachedRun) {
+        this.attachedRun = undefined;
+        this.announceOtherRun();
+      }
+      if (previous && !previous.isFinished) {
+        await previous.stop();
+        const by = previousView === request.lessonId ? 'a new Run' : 'a Run in another lesson';
+        this.broadcastOutput(
+          'trace',
+          `${DIM(`[previous run stopped: ${by} replaces it]`)}\r\n`,
+          previousView,
+        );
+        if (previousView !== request.lessonId) {
+          this.setStatus('stopped', `Stopped: ${by} replaced this lesson's probe.`, previousView);
+        }
+      }
+      // A newer Run waits (it goes next), or Stop was pressed since this Run: do not start it.
+      if (superseded()) return endWait();
+      if (this.stopsRequested !== request.stopsSeen) {
+        this.setStatus('stopped', 'Stopped: nothing is attached.', request.lessonId);
+        return endWait();
+      }
+      const { source, attach, lessonId } = request;
+      this.runView = lessonId;
+      this.runSource = source;
+      this.runDigest = sourceDigest(source);
+      // Unknown ids all count as none: the history holds at most one list per real lesson.
+      this.runLessonId = this.hooks.lesson(lessonId) ? lessonId : '';
+      this.runRecorded = false;
+      this.runLines = 0;
+      this.runEvents = 0;
+      this.maps = undefined;
+      this.runWatch?.stop();
+      const watch = watchRunProgress({
+        onStuck: (fault) => void this.replaceSandbox(sandbox, fault.message),
+      });
+      this.runWatch = watch;
+      const run = ProbeRun.start(sandbox.agent, { source, attach }, (event) => {
+        const settled =
+          event.type === 'attached' || event.type === 'stopped' || event.type === 'error';
+        if (settled) endWait();
+        if (run === this.run) watch.progress(settled);
+        this.onRunEvent(run, event);
+      });
+      this.run = run;
+    } catch (error) {
+      endWait();
+      throw error;
+    }
   }
 
   /** Stops the run, and cancels a Run that has not reached the sandbox yet. */
@@ -1009,8 +1016,10 @@ export class LearnerSession {
     }
     this.checking = true;
     this.savedFiles = files;
+    let endWait = () => {};
     try {
       const sandbox = await this.ensureSandbox();
+      endWait = sandbox.favour?.() ?? endWait;
       this.stoppingForChecks = true;
       try {
         await this.stopRun();
@@ -1051,6 +1060,7 @@ export class LearnerSession {
       this.broadcast({ type: 'check-done', lessonId, passed: false });
       this.setStatus('error', `The checks could not finish: ${(error as Error).message}`, lessonId);
     } finally {
+      endWait();
       this.checking = false;
       this.hooks.changed(this.id);
     }

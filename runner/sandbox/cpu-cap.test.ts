@@ -2,7 +2,13 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { capCpu, cpuCapWrites, findCpuController } from './cpu-cap.js';
+import {
+  capCpu,
+  cpuCapWrites,
+  cpuWeightWrite,
+  FAVOUR_FACTOR,
+  findCpuController,
+} from './cpu-cap.js';
 
 const roots: string[] = [];
 function fakeCgroupRoot(kind: 'v2' | 'v1' | 'none'): string {
@@ -69,5 +75,37 @@ describe('capCpu', () => {
     const dir = join(root, 'cpu', 'ebpf-lab', 'sb3');
     expect(readFileSync(join(dir, 'cpu.cfs_quota_us'), 'utf8')).toBe('100000');
     expect(readFileSync(join(dir, 'cgroup.procs'), 'utf8')).toBe('4242');
+  });
+
+  it('favours the sandbox while a learner waits on it, nested waits until the last ends', () => {
+    const root = fakeCgroupRoot('v1');
+    const cap = capCpu(4243, 'sb4', 1, root);
+    const shares = () => readFileSync(join(root, 'cpu', 'ebpf-lab', 'sb4', 'cpu.shares'), 'utf8');
+    expect(shares()).toBe('1024');
+    const endRun = cap.favour();
+    const endCheck = cap.favour();
+    expect(shares()).toBe(String(1024 * FAVOUR_FACTOR));
+    endRun();
+    endRun(); // a second call does nothing: the Check still waits
+    expect(shares()).toBe(String(1024 * FAVOUR_FACTOR));
+    endCheck();
+    expect(shares()).toBe('1024');
+  });
+});
+
+describe('cpuWeightWrite', () => {
+  it('names the weight file of each cgroup version, favoured or not', () => {
+    expect(cpuWeightWrite({ kind: 'v2', root: '/cg' }, 'sb', true)).toEqual([
+      '/cg/ebpf-lab/sb/cpu.weight',
+      String(100 * FAVOUR_FACTOR),
+    ]);
+    expect(cpuWeightWrite({ kind: 'v2', root: '/cg' }, 'sb', false)).toEqual([
+      '/cg/ebpf-lab/sb/cpu.weight',
+      '100',
+    ]);
+    expect(cpuWeightWrite({ kind: 'v1', root: '/cg/cpu' }, 'sb', false)).toEqual([
+      '/cg/cpu/ebpf-lab/sb/cpu.shares',
+      '1024',
+    ]);
   });
 });

@@ -23,6 +23,12 @@ const V1_SHARES = 1024;
  * them have the machine while the lab server keeps a fifth of a core when everything is busy.
  */
 const PARENT_WEIGHT_FACTOR = 4;
+/**
+ * While a learner waits on a sandbox (a Run attaching, Check), its weight is this many times
+ * the others': on a host where every sandbox wants CPU (a class arriving, all compiling), the
+ * one whose learner is waiting still gets about half of it. The quota still bounds it.
+ */
+export const FAVOUR_FACTOR = 8;
 const GROUP = 'ebpf-lab';
 
 export interface CpuCapLayout {
@@ -83,12 +89,35 @@ export function cpuCapWrites(
   };
 }
 
+/** The weight file of a sandbox's group and what to write in it, favoured or not: pure. */
+export function cpuWeightWrite(
+  layout: CpuCapLayout,
+  name: string,
+  favoured: boolean,
+): [file: string, value: string] {
+  const dir = join(layout.root, GROUP, name);
+  const factor = favoured ? FAVOUR_FACTOR : 1;
+  return layout.kind === 'v2'
+    ? [join(dir, 'cpu.weight'), String(V2_WEIGHT * factor)]
+    : [join(dir, 'cpu.shares'), String(V1_SHARES * factor)];
+}
+
 export interface CpuCap {
   /** Whether the process is capped; when not, `reason` says why. */
   readonly applied: boolean;
   readonly reason: string;
+  /**
+   * Raises the sandbox's share of the host while a learner waits on it, until the returned
+   * function is called (once; later calls do nothing). Overlapping waits nest.
+   */
+  favour(): () => void;
   /** Removes the sandbox's cgroup once its process has exited. */
   remove(): void;
+}
+
+/** For a process that could not be capped: favouring it changes nothing. */
+export function uncappedCpu(reason: string): CpuCap {
+  return { applied: false, reason, favour: () => () => {}, remove: () => {} };
 }
 
 /** Puts `pid` in a cgroup of its own capped at `cores` host CPUs; never throws. */
@@ -98,10 +127,9 @@ export function capCpu(
   cores: number,
   cgroupRoot = '/sys/fs/cgroup',
 ): CpuCap {
-  const uncapped = (reason: string): CpuCap => ({ applied: false, reason, remove: () => {} });
-  if (pid === undefined) return uncapped('the process did not start');
+  if (pid === undefined) return uncappedCpu('the process did not start');
   const layout = findCpuController(cgroupRoot);
-  if ('reason' in layout) return uncapped(layout.reason);
+  if ('reason' in layout) return uncappedCpu(layout.reason);
   const plan = cpuCapWrites(layout, name, cores);
   const dir = plan.dirs.at(-1) as string;
   try {
@@ -110,11 +138,28 @@ export function capCpu(
     writeFileSync(plan.procs, String(pid));
   } catch (error) {
     removeGroup(dir);
-    return uncapped(`cannot use the cpu cgroup: ${(error as Error).message}`);
+    return uncappedCpu(`cannot use the cpu cgroup: ${(error as Error).message}`);
   }
+  let waits = 0;
+  const setFavoured = (favoured: boolean) => {
+    try {
+      writeFileSync(...cpuWeightWrite(layout, name, favoured));
+    } catch {
+      // The group is gone with its sandbox: there is nothing left to favour.
+    }
+  };
   return {
     applied: true,
     reason: `${cores} CPU (${layout.kind} ${dir})`,
+    favour() {
+      if (waits++ === 0) setFavoured(true);
+      let ended = false;
+      return () => {
+        if (ended) return;
+        ended = true;
+        if (--waits === 0) setFavoured(false);
+      };
+    },
     remove: () => removeGroup(dir),
   };
 }

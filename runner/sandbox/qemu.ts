@@ -17,7 +17,7 @@ import { findImage, type GuestImage } from '../image/build.js';
 import { LIMITS } from '../limits.js';
 import type { ToolVersion } from '../protocol/messages.js';
 import { type Accel, chooseAccel } from './accel.js';
-import { capCpu } from './cpu-cap.js';
+import { type CpuCap, capCpu, uncappedCpu } from './cpu-cap.js';
 import { QmpClient, QmpError } from './qmp.js';
 import {
   rejectOnAbort,
@@ -359,6 +359,7 @@ export class QemuSandbox implements Sandbox {
     readonly mode: Accel,
     private readonly child: ChildProcess,
     private readonly dir: string,
+    private readonly cpuCap: CpuCap,
     private socket: Socket | undefined = undefined,
     private connection: AgentConnection | undefined = undefined,
   ) {
@@ -390,6 +391,10 @@ export class QemuSandbox implements Sandbox {
 
   get pid(): number | undefined {
     return this.child.pid;
+  }
+
+  favour(): () => void {
+    return this.cpuCap.favour();
   }
 
   /** The host end of this sandbox's agent port: its own, never another sandbox's. */
@@ -432,10 +437,10 @@ export class QemuSandbox implements Sandbox {
     if (stateFd !== undefined) closeSync(stateFd);
     const cpuCap =
       config.hostCpus === null
-        ? { applied: false, reason: 'uncapped by request', remove: () => {} }
+        ? uncappedCpu('uncapped by request')
         : capCpu(child.pid, basename(dir), config.hostCpus);
     if (!cpuCap.applied && config.hostCpus !== null) warnUncapped(cpuCap.reason);
-    const sandbox = new QemuSandbox(config.accel, child, dir);
+    const sandbox = new QemuSandbox(config.accel, child, dir, cpuCap);
     void sandbox.exited.then(() => cpuCap.remove());
     const spawnError = new Promise<never>((_, reject) =>
       child.on('error', (error) =>

@@ -29,6 +29,11 @@ export interface Sandbox {
   readonly pid: number | undefined;
   readonly exited: Promise<SandboxExit>;
   readonly isAlive: boolean;
+  /**
+   * A learner waits on this sandbox (a Run attaching, Check): raise its share of the host's CPU
+   * until the returned function is called. Drivers without a host CPU share do nothing.
+   */
+  favour?(): () => void;
   stop(): Promise<void>;
 }
 
