@@ -2,9 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { defaultCapacity, sandboxMemoryMiB } from './capacity.js';
 
 describe('defaultCapacity', () => {
-  it('gives 2 learners per core under software emulation (4 on this 2-core, 24 GiB machine)', () => {
+  it('gives 6 learners per core under software emulation (12 on this 2-core, 24 GiB machine)', () => {
     expect(defaultCapacity({ cores: 2, memoryMiB: 24 * 1024, accel: 'tcg' })).toMatchObject({
-      slots: 4,
+      slots: 12,
       limitedBy: 'cpu',
     });
   });

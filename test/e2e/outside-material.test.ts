@@ -16,7 +16,10 @@ import { runProbe } from './helpers.js';
 import {
   BCC_EXAMPLES,
   describeRun,
+  describeUnanswering,
+  isUnanswered,
   type OutsideProgram,
+  type OutsideRun,
   runOutsideProgram,
 } from './outside-programs.js';
 
@@ -157,16 +160,38 @@ const tools: OutsideProgram[] = [
   },
 ];
 
+const driver = new QemuSandboxDriver();
 let sandbox: Sandbox;
 beforeAll(async () => {
-  sandbox = await new QemuSandboxDriver().start();
+  sandbox = await driver.start();
 });
 afterAll(async () => {
   await sandbox?.stop();
 });
 
+/**
+ * Runs `program`; when its sandbox stops answering commands, says in what state (see
+ * describeUnanswering), and runs it once more in a fresh sandbox, as the lab replaces a learner's
+ * sandbox that stops answering. Seen once in five whole runs of this file, after vfsstat, with
+ * the cause not yet found: the log keeps what the next occurrence shows.
+ */
+async function runReplacingUnanswering(program: OutsideProgram): Promise<OutsideRun> {
+  try {
+    return await runOutsideProgram(sandbox, program);
+  } catch (error) {
+    if (!isUnanswered(error)) throw error;
+    console.warn(
+      `${program.name}: the sandbox stopped answering (${(error as Error).message}); ` +
+        `${await describeUnanswering(sandbox)}\nRunning it again in a fresh sandbox.`,
+    );
+    await sandbox.stop();
+    sandbox = await driver.start();
+    return await runOutsideProgram(sandbox, program);
+  }
+}
+
 async function expectToShow(program: OutsideProgram): Promise<void> {
-  const run = await runOutsideProgram(sandbox, program).catch((error: Error) => {
+  const run = await runReplacingUnanswering(program).catch((error: Error) => {
     // Say what state the sandbox was in: alive or not, and the guest's last console lines.
     const qemu = sandbox as Sandbox & { console?: string };
     throw new Error(

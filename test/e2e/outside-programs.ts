@@ -4,6 +4,7 @@
  * tools the image ships. Each program is bounded in time, poked by a trigger, and judged by what
  * it printed.
  */
+import { randomUUID } from 'node:crypto';
 import { execInSandbox } from '../../runner/sandbox/exec.js';
 import type { Sandbox } from '../../runner/sandbox/sandbox.js';
 
@@ -103,5 +104,38 @@ export function describeRun(program: OutsideProgram, run: OutsideRun): string {
     `${program.name} (\`${program.command}\` in ${program.cwd}, trigger \`${program.trigger}\`): ` +
     `expected output matching ${program.expect}; ${program.ready} ${ready}; exit code ` +
     `${run.code} after ${run.seconds} s. It printed:\n${tail}`
+  );
+}
+
+/** A command sent to the sandbox never came back: its agent, or its kernel, stopped answering. */
+export function isUnanswered(error: unknown): boolean {
+  return error instanceof Error && /^no exec-exit from the agent/.test(error.message);
+}
+
+/**
+ * What state a sandbox that stopped answering commands is in, for the log: whether its agent
+ * still says it lives (heartbeats, every 2 s), whether it answers a ping, and the guest's last
+ * console lines (a kernel warning or oops shows there).
+ */
+export async function describeUnanswering(sandbox: Sandbox): Promise<string> {
+  const beats = sandbox.agent
+    .waitFor('heartbeat', () => true, 6_000)
+    .then(
+      () => 'heartbeats arrive',
+      () => 'no heartbeat in 6 s',
+    );
+  const id = randomUUID();
+  const started = Date.now();
+  const pong = sandbox.agent
+    .waitFor('pong', (m) => m.id === id, 10_000)
+    .then(
+      () => `ping answered in ${Date.now() - started} ms`,
+      () => 'no pong in 10 s',
+    );
+  sandbox.agent.send({ type: 'ping', id });
+  const qemu = sandbox as Sandbox & { console?: string };
+  return (
+    `sandbox alive: ${sandbox.isAlive}; ${await beats}; ${await pong}; guest console:\n` +
+    (qemu.console ?? '(none)')
   );
 }
