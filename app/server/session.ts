@@ -701,80 +701,95 @@ export class LearnerSession {
 
   private async startRunNow(request: RunRequest, superseded: () => boolean): Promise<void> {
     const sandbox = await this.ensureSandbox();
-    // The learner waits from here until the probe is attached (or the Run fails).
+    // The learner waits from here until the probe is attached, or the Run fails or is dropped.
     const endWait = sandbox.favour?.() ?? (() => {});
-    try {
-      // Say what the Run waits for at every moment: the sandbox runs one compile at a time.
-      if (this.preparingSource === request.source) {
-        this.setStatus(
-          'compiling',
-          'Waiting for the compile started while you typed…',
-          request.lessonId,
-        );
-      } else if (this.preparingSource !== undefined) {
-        this.setStatus(
-          'compiling',
-          'Waiting for an earlier compile-ahead to finish…',
-          request.lessonId,
-        );
-      } else if (this.run && !this.run.isFinished) {
-        this.setStatus('compiling', 'Stopping the previous run…', request.lessonId);
-      } else {
-        this.setStatus('compiling', 'Sending the probe to the sandbox…', request.lessonId);
-      }
-      const previous = this.run;
-      const previousView = this.runView;
-      // From here on the previous run's events are not this session's news: it is being replaced.
-      this.run = undefined;
-      if (this.attachedRun) {
-        this.attachedRun = undefined;
-        this.announceOtherRun();
-      }
-      if (previous && !previous.isFinished) {
-        await previous.stop();
-        const by = previousView === request.lessonId ? 'a new Run' : 'a Run in another lesson';
-        this.broadcastOutput(
-          'trace',
-          `${DIM(`[previous run stopped: ${by} replaces it]`)}\r\n`,
-          previousView,
-        );
-        if (previousView !== request.lessonId) {
-          this.setStatus('stopped', `Stopped: ${by} replaced this lesson's probe.`, previousView);
-        }
-      }
-      // A newer Run waits (it goes next), or Stop was pressed since this Run: do not start it.
-      if (superseded()) return endWait();
-      if (this.stopsRequested !== request.stopsSeen) {
-        this.setStatus('stopped', 'Stopped: nothing is attached.', request.lessonId);
-        return endWait();
-      }
-      const { source, attach, lessonId } = request;
-      this.runView = lessonId;
-      this.runSource = source;
-      this.runDigest = sourceDigest(source);
-      // Unknown ids all count as none: the history holds at most one list per real lesson.
-      this.runLessonId = this.hooks.lesson(lessonId) ? lessonId : '';
-      this.runRecorded = false;
-      this.runLines = 0;
-      this.runEvents = 0;
-      this.maps = undefined;
-      this.runWatch?.stop();
-      const watch = watchRunProgress({
-        onStuck: (fault) => void this.replaceSandbox(sandbox, fault.message),
-      });
-      this.runWatch = watch;
-      const run = ProbeRun.start(sandbox.agent, { source, attach }, (event) => {
-        const settled =
-          event.type === 'attached' || event.type === 'stopped' || event.type === 'error';
-        if (settled) endWait();
-        if (run === this.run) watch.progress(settled);
-        this.onRunEvent(run, event);
-      });
-      this.run = run;
-    } catch (error) {
-      endWait();
-      throw error;
+    const started = await this.replaceRun(sandbox, request, superseded, endWait).catch(
+      (error: unknown) => {
+        endWait();
+        throw error;
+      },
+    );
+    if (!started) endWait();
+  }
+
+  /**
+   * Stops the previous run and starts `request`'s, unless it was superseded or stopped meanwhile
+   * (then false). `endWait` is called once the new run is attached or has failed.
+   */
+  private async replaceRun(
+    sandbox: Sandbox,
+    request: RunRequest,
+    superseded: () => boolean,
+    endWait: () => void,
+  ): Promise<boolean> {
+    // Say what the Run waits for at every moment: the sandbox runs one compile at a time.
+    if (this.preparingSource === request.source) {
+      this.setStatus(
+        'compiling',
+        'Waiting for the compile started while you typed…',
+        request.lessonId,
+      );
+    } else if (this.preparingSource !== undefined) {
+      this.setStatus(
+        'compiling',
+        'Waiting for an earlier compile-ahead to finish…',
+        request.lessonId,
+      );
+    } else if (this.run && !this.run.isFinished) {
+      this.setStatus('compiling', 'Stopping the previous run…', request.lessonId);
+    } else {
+      this.setStatus('compiling', 'Sending the probe to the sandbox…', request.lessonId);
     }
+    const previous = this.run;
+    const previousView = this.runView;
+    // From here on the previous run's events are not this session's news: it is being replaced.
+    this.run = undefined;
+    if (this.attachedRun) {
+      this.attachedRun = undefined;
+      this.announceOtherRun();
+    }
+    if (previous && !previous.isFinished) {
+      await previous.stop();
+      const by = previousView === request.lessonId ? 'a new Run' : 'a Run in another lesson';
+      this.broadcastOutput(
+        'trace',
+        `${DIM(`[previous run stopped: ${by} replaces it]`)}\r\n`,
+        previousView,
+      );
+      if (previousView !== request.lessonId) {
+        this.setStatus('stopped', `Stopped: ${by} replaced this lesson's probe.`, previousView);
+      }
+    }
+    // A newer Run waits (it goes next), or Stop was pressed since this Run: do not start it.
+    if (superseded()) return false;
+    if (this.stopsRequested !== request.stopsSeen) {
+      this.setStatus('stopped', 'Stopped: nothing is attached.', request.lessonId);
+      return false;
+    }
+    const { source, attach, lessonId } = request;
+    this.runView = lessonId;
+    this.runSource = source;
+    this.runDigest = sourceDigest(source);
+    // Unknown ids all count as none: the history holds at most one list per real lesson.
+    this.runLessonId = this.hooks.lesson(lessonId) ? lessonId : '';
+    this.runRecorded = false;
+    this.runLines = 0;
+    this.runEvents = 0;
+    this.maps = undefined;
+    this.runWatch?.stop();
+    const watch = watchRunProgress({
+      onStuck: (fault) => void this.replaceSandbox(sandbox, fault.message),
+    });
+    this.runWatch = watch;
+    const run = ProbeRun.start(sandbox.agent, { source, attach }, (event) => {
+      const settled =
+        event.type === 'attached' || event.type === 'stopped' || event.type === 'error';
+      if (settled) endWait();
+      if (run === this.run) watch.progress(settled);
+      this.onRunEvent(run, event);
+    });
+    this.run = run;
+    return true;
   }
 
   /** Stops the run, and cancels a Run that has not reached the sandbox yet. */

@@ -670,6 +670,12 @@ def auto_attach_type(name):
     return PROG_TYPE_BY_PREFIX.get(prefix) if sep else None
 
 
+def preloaded_auto(names):
+    """The `kprobe__...`-style functions among `names` that can be loaded before they attach,
+    with their types (kfunc, kretfunc and lsm load as they attach: BCC needs the target)."""
+    return [(n, auto_attach_type(n)) for n in names if n.startswith(PRELOADED_PREFIXES)]
+
+
 class Program:
     """A compiled and loaded BCC module, and what clang printed for it (its warnings).
 
@@ -794,7 +800,7 @@ class Worker:
         names = function_names(program.bpf)
         plain = [n for n in names if not n.startswith(AUTO_ATTACH_PREFIXES)]
         loads = [(plain[0], BPF.KPROBE)] if len(plain) == 1 else []
-        loads += [(n, auto_attach_type(n)) for n in names if n.startswith(PRELOADED_PREFIXES)]
+        loads += preloaded_auto(names)
         for name, prog_type in loads:
             program.load_as(name, prog_type)
             try:
@@ -926,9 +932,7 @@ class Worker:
     def preload(b, chosen, auto, log):
         """Loads the functions to attach (the verifier runs here), ahead of attaching any."""
         loads = [(fn, PROG_TYPE_BY_KIND[spec['kind']]) for spec, fn in chosen]
-        # kfunc, kretfunc and lsm functions load as they attach (BCC needs the target).
-        loads += [(name, auto_attach_type(name)) for name in auto
-                  if name.startswith(PRELOADED_PREFIXES)]
+        loads += preloaded_auto(auto)
         for name, prog_type in loads:
             try:
                 with captured_stderr(log):
