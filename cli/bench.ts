@@ -23,8 +23,9 @@
  *   idle_cpu_pct_per_sandbox  host CPU of an idle restored sandbox, % of one core
  *   idle_cpu_pct_attached  the same with a probe attached that nothing fires
  *   pss_mb_per_sandbox     proportional resident memory of an idle restored sandbox, with the
- *                          template's pages shared with the other sandboxes
+ *                          template's pages shared with a second one restored beside it
  *   pss_mb_restored        the same before its first compile
+ *   private_mb_per_sandbox the part of it no other sandbox shares (anonymous memory)
  *
  * Warm, warm-compile, guide and browser runs are interleaved, round by round, so machine noise hits
  * them alike. The medians and their ratio are what to quote.
@@ -123,6 +124,11 @@ export interface BenchResult {
   pss_mb_per_sandbox: number;
   /** The same just restored, before its first compile (template pages, nothing translated). */
   pss_mb_restored: number;
+  /**
+   * The part of pss_mb_per_sandbox no other sandbox shares: what each more learner costs once a
+   * class shares the template's pages many ways.
+   */
+  private_mb_per_sandbox: number;
   samples: {
     warm_run_ms: number[];
     warm_compile_run_ms: number[];
@@ -225,11 +231,16 @@ async function idleAttachedCpuPct(sandbox: Sandbox, source: string): Promise<num
   }
 }
 
-/** Proportional set size of process `pid` in MB (shared pages split between their users). */
-function pssMb(pid: number): number {
+/**
+ * Resident memory of process `pid` in MB: its proportional set size (shared pages split between
+ * their users) and the anonymous part of it, which no other sandbox shares (qemu's heap and
+ * translated code, the guest pages it wrote over the template's).
+ */
+function memoryMb(pid: number): { pss: number; anonymous: number } {
   const rollup = readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8');
-  const kb = Number(/^Pss:\s+(\d+) kB/m.exec(rollup)?.[1]);
-  return Math.round(kb / 1024);
+  const mb = (field: string) =>
+    Math.round(Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(rollup)?.[1]) / 1024);
+  return { pss: mb('Pss'), anonymous: mb('Pss_Anon') };
 }
 
 export async function runBench(
@@ -281,8 +292,13 @@ export async function runBench(
     } finally {
       await browser.close();
     }
-    // A learner's sandbox: restored from the template, while the cold one still runs.
+    // A learner's sandbox: restored from the template, while the cold one still runs. A second
+    // learner's beside it shares the template's pages, as every sandbox of a class does.
     const restored = await templated.start({ onProgress: report });
+    const neighbour = await templated.start().catch(async (error: unknown) => {
+      await restored.stop();
+      throw error;
+    });
     let restore: Pick<
       BenchResult,
       | 'restore_ready_ms'
@@ -292,6 +308,7 @@ export async function runBench(
       | 'idle_cpu_pct_attached'
       | 'pss_mb_per_sandbox'
       | 'pss_mb_restored'
+      | 'private_mb_per_sandbox'
     >;
     try {
       if (restored.startedFrom !== 'template') {
@@ -300,10 +317,12 @@ export async function runBench(
       // As the lab's pool does for a sandbox it starts ahead of need (pool.ts), before a learner
       // takes it: the handed sandbox is the one measured.
       const pid = restored.pid ?? 0;
-      const pssRestored = pssMb(pid);
+      const pssRestored = memoryMb(pid).pss;
       await warmTranslation(restored);
+      await warmTranslation(neighbour);
       const idle = await idleCpuPct(pid);
-      const pss = pssMb(pid);
+      const { pss, anonymous } = memoryMb(pid);
+      await neighbour.stop();
       const first = await timeToFirstLine(restored, `// bench first run ${Date.now()}\n${source}`);
       const later = await timeToFirstLine(restored, `// bench later run ${Date.now()}\n${source}`);
       const attached = await idleAttachedCpuPct(restored, source);
@@ -315,14 +334,16 @@ export async function runBench(
         idle_cpu_pct_attached: attached,
         pss_mb_per_sandbox: pss,
         pss_mb_restored: pssRestored,
+        private_mb_per_sandbox: anonymous,
       };
       report(
         `restore ${restored.bootMs} ms, first run ${first} ms (the next ${later} ms), ` +
           `idle ${idle} % of a core ` +
-          `(${attached} % with a probe attached), PSS ${pss} MB (${pssRestored} MB just restored)`,
+          `(${attached} % with a probe attached), PSS ${pss} MB (${pssRestored} MB just restored, ` +
+          `${anonymous} MB its own)`,
       );
     } finally {
-      await restored.stop();
+      await Promise.all([restored.stop(), neighbour.stop()]);
     }
     const warm = median(samples.warm_run_ms);
     const guide = median(samples.guide_run_ms);
@@ -483,6 +504,7 @@ export async function benchCommand(args: string[]): Promise<number> {
     ['idle, a probe attached, host CPU', `${result.idle_cpu_pct_attached} %`, ''],
     ['idle sandbox, PSS', `${result.pss_mb_per_sandbox} MB`, 'target <= 150 MB'],
     ['just restored, PSS', `${result.pss_mb_restored} MB`, ''],
+    ['idle sandbox, its own memory', `${result.private_mb_per_sandbox} MB`, ''],
   ];
   for (const [name, value, target] of rows) {
     process.stdout.write(`${name.padEnd(40)} ${value.padStart(10)}  ${target}\n`);

@@ -180,7 +180,7 @@ export async function pressRun(tab: TabClient, press: RunPress): Promise<number>
       'answer to the compile-ahead',
       timeoutMs,
     );
-    tab.send({ type: 'prepare', source });
+    tab.send({ type: 'prepare', source, attach: press.attach });
     await answered;
   }
   if (press.files) tab.send({ type: 'save-files', files: press.files });

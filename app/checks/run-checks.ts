@@ -114,7 +114,10 @@ function probeSource(ctx: CheckContext): string {
 }
 
 async function compiles(ctx: CheckContext) {
-  const result = await prepareProbe(ctx.sandbox.agent, probeSource(ctx));
+  // Loaded ahead as the lesson attaches it, so the checks' runs of the same source only attach.
+  const result = await prepareProbe(ctx.sandbox.agent, probeSource(ctx), {
+    attach: ctx.lesson.meta.attach,
+  });
   if (!result.error) return { passed: true };
   const first = result.error.diagnostics.find((d) => d.severity === 'error');
   return {

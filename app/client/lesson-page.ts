@@ -339,7 +339,9 @@ class LessonPage {
     // Too large to run: Run will say so; compiling it ahead would only earn an error.
     if (byteLength(source) > this.sourceLimitBytes) return;
     this.editor.diagnostics.sent(source);
-    if (this.connection.send({ type: 'prepare', source })) this.lastPrepared = source;
+    if (this.connection.send({ type: 'prepare', source, attach: this.editor.attach })) {
+      this.lastPrepared = source;
+    }
   }
 
   private runInShell(commands: string): void {

@@ -171,7 +171,7 @@ export class LearnerSession {
   private attachedRun: OtherRun | undefined;
   private idleTimer: NodeJS.Timeout | undefined;
   private closeTimer: NodeJS.Timeout | undefined;
-  private pendingPrepare: string | undefined;
+  private pendingPrepare: { source: string; attach?: AttachChoice[] } | undefined;
   /**
    * Outcomes of this learner's runs, oldest first, by lesson (`''`: a run sent without one), for
    * `verifier-then-pass` checks: a rejection in one lesson does not count in another.
@@ -405,7 +405,7 @@ export class LearnerSession {
         case 'view':
           return this.view(from, message.lessonId);
         case 'prepare':
-          return await this.prepare(message.source);
+          return await this.prepare(message.source, message.attach);
         case 'shell-input':
           this.typist.learnerTyped();
           await this.filesInPlace();
@@ -933,19 +933,21 @@ export class LearnerSession {
   }
 
   /** Compile-ahead, coalesced: while one compile runs, only the newest source waits. */
-  private async prepare(source: string): Promise<void> {
-    this.pendingPrepare = source;
+  private async prepare(source: string, attach?: AttachChoice[]): Promise<void> {
+    this.pendingPrepare = { source, attach };
     if (this.preparing) return;
     this.preparing = true;
     try {
       while (this.pendingPrepare !== undefined) {
-        const next = this.pendingPrepare;
+        const { source: next, attach: nextAttach } = this.pendingPrepare;
         this.pendingPrepare = undefined;
         const sandbox = await this.ensureSandbox();
         this.preparingSource = next;
-        const result = await prepareProbe(sandbox.agent, next).finally(() => {
-          this.preparingSource = undefined;
-        });
+        const result = await prepareProbe(sandbox.agent, next, { attach: nextAttach }).finally(
+          () => {
+            this.preparingSource = undefined;
+          },
+        );
         const diagnostics = result.error ? result.error.diagnostics : result.warnings;
         this.latestDiagnostics = diagnostics;
         this.broadcast({ type: 'diagnostics', source: sourceDigest(next), diagnostics });

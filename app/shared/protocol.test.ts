@@ -12,6 +12,7 @@ describe('parseClientMessage', () => {
       { type: 'run', source: '', attach: [], lessonId: '07-how-it-works' },
       { type: 'stop' },
       { type: 'prepare', source: '' },
+      { type: 'prepare', source: '', attach: [{ kind: 'tracepoint', target: 'syscalls:x' }] },
       { type: 'shell-input', data: 'ls\r' },
       { type: 'shell-resize', cols: 120, rows: 40 },
       { type: 'ack', stream: 'trace', bytes: 512 },
@@ -37,6 +38,12 @@ describe('parseClientMessage', () => {
     [
       'bad attach kind',
       '{"type":"run","source":"","attach":[{"kind":"uprobe","target":"x"}]}',
+      'malformed',
+      /at attach\.0\.kind/,
+    ],
+    [
+      'compile-ahead with a bad attach kind',
+      '{"type":"prepare","source":"","attach":[{"kind":"xdp","target":"lo"}]}',
       'malformed',
       /at attach\.0\.kind/,
     ],

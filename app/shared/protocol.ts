@@ -53,8 +53,15 @@ export const ClientMessage = z.discriminatedUnion('type', [
    * and a tab of another lesson is told about it (`other-run`) instead of showing it.
    */
   z.strictObject({ type: z.literal('view'), lessonId: LessonId }),
-  /** Compile ahead while the learner types: live diagnostics, and a warm Run. */
-  z.strictObject({ type: z.literal('prepare'), source: z.string().max(1 << 20) }),
+  /**
+   * Compile ahead while the learner types: live diagnostics, and a warm Run. `attach`: what a
+   * Run would attach now, so the program is loaded ahead as that kind.
+   */
+  z.strictObject({
+    type: z.literal('prepare'),
+    source: z.string().max(1 << 20),
+    attach: z.array(AttachChoice).max(8).optional(),
+  }),
   z.strictObject({ type: z.literal('shell-input'), data: z.string().max(64 * 1024) }),
   z.strictObject({ type: z.literal('shell-resize'), ...terminalSize }),
   /** "Run in shell": typed one command at a time, each once the shell is back at its prompt. */

@@ -691,6 +691,9 @@ class Program:
         self.loaded_types = {}
         # The kernel's copy of each function, read before its first attach: {name: dump}.
         self.kernel_dumps = {}
+        # Verifier rejections by (name, program type): the same function fails the same way as
+        # the same type, so a Run after a compile-ahead that was rejected answers at once.
+        self.rejected = {}
 
     def load_as(self, name, prog_type):
         """Makes BCC's next load of `name` give a program of `prog_type`: an fd loaded as
@@ -783,30 +786,34 @@ class Worker:
                             'log': failure.log[-(1 << 20):]}})
             return
         if program.reusable:
-            self.load_ahead(program)
+            self.load_ahead(program, message.get('attach'))
         else:
             program.bpf.cleanup()  # compiled for its diagnostics only
         send({'type': 'prepared', 'id': message['id'], 'cached': cached,
               'compilerLog': program.compiler_log[-(1 << 20):], 'error': None})
 
-    def load_ahead(self, program):
+    def load_ahead(self, program, attach):
         """Does ahead of the Run what its attach would do first: loads the functions it will
         attach (the verifier) and reads their kernel copy for the bytecode view, so a Run of a
-        compiled-ahead source only attaches, as a Run of the same source again does. The kinds
-        are a guess, the lab's default: a source's one plain function as a kprobe, and the
-        `kprobe__...`-style ones as BCC loads them. A Run of another kind loads again
-        (Program.load_as); a load that fails here is left for the Run to report, in its words
-        for the kind it attaches."""
+        compiled-ahead source only attaches, as a Run of the same source again does. `attach`
+        is what the page would Run with; without it, the lab's default: a source's one plain
+        function as a kprobe. The `kprobe__...`-style functions load as BCC loads them. A Run
+        of another kind loads again (Program.load_as); a load that fails here is the Run's to
+        report, in its words for the kind it attaches (a verifier rejection is kept for it)."""
         names = function_names(program.bpf)
         plain = [n for n in names if not n.startswith(AUTO_ATTACH_PREFIXES)]
-        loads = [(plain[0], BPF.KPROBE)] if len(plain) == 1 else []
+        if attach is None:
+            loads = [(plain[0], BPF.KPROBE)] if len(plain) == 1 else []
+        else:
+            chosen = [(spec.get('fn') or (plain[0] if len(plain) == 1 else None), spec['kind'])
+                      for spec in attach]
+            loads = [(fn, PROG_TYPE_BY_KIND[kind]) for fn, kind in chosen if fn in names]
         loads += preloaded_auto(names)
         for name, prog_type in loads:
             program.load_as(name, prog_type)
             try:
-                with captured_stderr([]):
-                    program.bpf.load_func(name.encode(), prog_type)
-            except Exception:  # noqa: BLE001 - BCC raises plain Exception; the Run reports it
+                self.load_function(program, name, prog_type, [])
+            except RunFailure:
                 continue
         # The dump runs bpftool and objdump: while a learner's probe is attached their forks
         # would fire it, so then the Run reads the kernel's copy, before it attaches.
@@ -911,7 +918,7 @@ class Worker:
         # Everything the lab must do in the sandbox happens now, before the first attach: load
         # (the verifier), read the programs for the bytecode view, open the buffers and the
         # trace pipe. Once a probe is live the lab's own work would fire it.
-        self.preload(b, chosen, auto, log)
+        self.preload(program, chosen, auto, log)
         self.dump_loaded(program)
         run.reader = TraceReader(run.id, run.limits, self.events)
         run.outputs = RunOutputs(run.id, b, message['source'], run.limits, send,
@@ -928,26 +935,38 @@ class Worker:
         send({'type': 'run-stage', 'id': run.id, 'stage': 'attached', 'cached': cached})
         return probes
 
-    @staticmethod
-    def preload(b, chosen, auto, log):
+    def preload(self, program, chosen, auto, log):
         """Loads the functions to attach (the verifier runs here), ahead of attaching any."""
         loads = [(fn, PROG_TYPE_BY_KIND[spec['kind']]) for spec, fn in chosen]
         loads += preloaded_auto(auto)
         for name, prog_type in loads:
-            try:
-                with captured_stderr(log):
-                    b.load_func(name.encode(), prog_type)
-            except Exception as err:  # noqa: BLE001 - BCC raises plain Exception
-                text = ''.join(log)
-                if BCC_TOO_LARGE.search(text):
-                    try:
-                        words = verifier_words(b, name, prog_type)
-                    except Exception as again:  # noqa: BLE001 - a BCC without this call
-                        words = ''
-                        print(f'could not ask the verifier again: {again!r}', file=sys.stderr)
-                    if words:
-                        text = BCC_TOO_LARGE.sub('', text) + words
-                raise classify_bcc_error(err, text) from err
+            self.load_function(program, name, prog_type, log)
+
+    @staticmethod
+    def load_function(program, name, prog_type, log):
+        """Loads `name` as `prog_type`, or raises RunFailure in the verifier's words. A rejection
+        is kept, and raised again instead of verifying the same function again."""
+        rejected = program.rejected.get((name, prog_type))
+        if rejected is not None:
+            raise rejected
+        b = program.bpf
+        try:
+            with captured_stderr(log):
+                b.load_func(name.encode(), prog_type)
+        except Exception as err:  # noqa: BLE001 - BCC raises plain Exception
+            text = ''.join(log)
+            if BCC_TOO_LARGE.search(text):
+                try:
+                    words = verifier_words(b, name, prog_type)
+                except Exception as again:  # noqa: BLE001 - a BCC without this call
+                    words = ''
+                    print(f'could not ask the verifier again: {again!r}', file=sys.stderr)
+                if words:
+                    text = BCC_TOO_LARGE.sub('', text) + words
+            failure = classify_bcc_error(err, text)
+            if failure.kind == 'verifier':
+                program.rejected[(name, prog_type)] = failure
+            raise failure from err
 
     @staticmethod
     def only_candidate(candidates, spec):

@@ -6,6 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import type { AgentConnection } from '../agent-connection.js';
 import { checkSourceSize, LIMITS } from '../limits.js';
+import type { AttachSpec } from '../protocol/messages.js';
 import type { SourceDiagnostic } from './diagnostics.js';
 import { compilerDiagnostics, describeRunError, type ProbeError } from './probe-run.js';
 
@@ -17,11 +18,17 @@ export interface PrepareResult {
   error: ProbeError | undefined;
 }
 
+export interface PrepareOptions {
+  /** Longer only for the sandbox's own warm-up, whose first compile waits for BCC's import. */
+  timeoutMs?: number;
+  /** Where a Run would attach it now: the program is loaded ahead as that kind. */
+  attach?: AttachSpec[];
+}
+
 export async function prepareProbe(
   agent: AgentConnection,
   source: string,
-  /** Longer only for the sandbox's own warm-up, whose first compile waits for BCC's import. */
-  timeoutMs: number = LIMITS.compileTimeoutMs.value,
+  { timeoutMs = LIMITS.compileTimeoutMs.value, attach }: PrepareOptions = {},
 ): Promise<PrepareResult> {
   const tooBig = checkSourceSize(source);
   if (tooBig) {
@@ -33,7 +40,7 @@ export async function prepareProbe(
   }
   const id = randomUUID();
   const answer = agent.waitFor('prepared', (m) => m.id === id, timeoutMs + 10_000);
-  agent.send({ type: 'prepare', id, source, compileTimeoutMs: timeoutMs });
+  agent.send({ type: 'prepare', id, source, compileTimeoutMs: timeoutMs, attach });
   const prepared = await answer;
   return {
     cached: prepared.cached,

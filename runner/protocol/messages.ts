@@ -90,6 +90,11 @@ export const HostMessage = z.discriminatedUnion('type', [
       id,
       source: z.string().max(1 << 20),
       compileTimeoutMs: z.number().int().positive(),
+      attach: z
+        .array(AttachSpec)
+        .max(16)
+        .optional()
+        .describe("The run's attach points, if known: the program is loaded ahead as their kind."),
     })
     .describe('Compile ahead of a run (the editor sends it while the learner types).'),
   z.strictObject({

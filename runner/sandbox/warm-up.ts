@@ -22,7 +22,9 @@ export async function warmUp(sandbox: Sandbox): Promise<void> {
   // Compile ahead first, with a long bound: right after a start the worker is still importing
   // BCC, and on a busy host that first compile can outlast a learner's compile limit. The run
   // below then finds the program cached and only loads, attaches and fires it.
-  const prepared = await prepareProbe(sandbox.agent, WARM_UP_SOURCE, WARM_UP_TIMEOUT_MS);
+  const prepared = await prepareProbe(sandbox.agent, WARM_UP_SOURCE, {
+    timeoutMs: WARM_UP_TIMEOUT_MS,
+  });
   if (prepared.error) throw new Error(`the warm-up probe failed: ${prepared.error.message}`);
   let sawLine!: () => void;
   const line = new Promise<void>((resolve) => {
@@ -64,6 +66,6 @@ export async function warmUp(sandbox: Sandbox): Promise<void> {
  */
 export async function warmTranslation(sandbox: Sandbox): Promise<void> {
   const source = `// translation warm-up ${randomUUID()}\n${WARM_UP_SOURCE}`;
-  const prepared = await prepareProbe(sandbox.agent, source, WARM_UP_TIMEOUT_MS);
+  const prepared = await prepareProbe(sandbox.agent, source, { timeoutMs: WARM_UP_TIMEOUT_MS });
   if (prepared.error) throw new Error(`the warm-up compile failed: ${prepared.error.message}`);
 }

@@ -25,10 +25,14 @@ it('measures a cold boot, a template restore and the browser Run side by side, a
     'idle_cpu_pct_attached',
     'pss_mb_per_sandbox',
     'pss_mb_restored',
+    'private_mb_per_sandbox',
   ] as const) {
     expect(typeof result[field], field).toBe('number');
     expect(Number.isFinite(result[field]), field).toBe(true);
   }
   expect(result.restore_ready_ms).toBeGreaterThan(0);
   expect(result.pss_mb_per_sandbox).toBeGreaterThan(0);
+  // What no other sandbox shares is part of its PSS, and not all of it: the template's pages are.
+  expect(result.private_mb_per_sandbox).toBeGreaterThan(0);
+  expect(result.private_mb_per_sandbox).toBeLessThan(result.pss_mb_per_sandbox);
 }, 1_800_000);

@@ -513,6 +513,48 @@ int count(void *ctx) {
       expect(programs[0]?.xlated.at(-1)).toMatchObject({ text: '(95) exit', line: 3 });
     });
 
+    it('loads a compiled-ahead source as the kind its Run will attach (a tracepoint)', async () => {
+      const name = `tp_ahead_${Date.now() % 1_000_000}`;
+      const source = `int ${name}(void *ctx) {\n    bpf_trace_printk("exec seen\\n");\n    return 0;\n}\n`;
+      const attach: AttachSpec[] = [{ kind: 'tracepoint', target: 'syscalls:sys_enter_execve' }];
+      const loaded = async () => {
+        const shown = await execInSandbox(sandbox.agent, `bpftool prog show name ${name}`);
+        return [...shown.stdout.matchAll(/^(\d+): (\w+)\s+name /gm)].map((m) => `${m[1]} ${m[2]}`);
+      };
+      expect((await prepareProbe(sandbox.agent, source, { attach })).error).toBeUndefined();
+      const loadedAhead = await loaded();
+      expect(loadedAhead).toEqual([expect.stringMatching(/ tracepoint$/)]);
+      const outcome = await runProbe(
+        sandbox,
+        { source, attach },
+        { trigger: 'ls /', until: (lines) => lines.some((l) => l.includes('exec seen')) },
+      );
+      expect(outcome.messages.some((l) => l.includes('exec seen'))).toBe(true);
+      expect(await loaded()).toEqual(loadedAhead);
+    });
+
+    it('answers the Run of a compiled-ahead source the verifier rejected with its rejection', async () => {
+      const source = `// rejected ahead ${Date.now()}
+int out_of_bounds(void *ctx) {
+    char buf[8] = {};
+    u32 i = bpf_get_prandom_u32();
+    bpf_trace_printk("byte %d\\n", buf[i]);
+    return 0;
+}
+`;
+      const attach: AttachSpec[] = [{ kind: 'kprobe', target: 'clone' }];
+      // The compile-ahead compiles: the verifier's answer is the Run's to give.
+      expect((await prepareProbe(sandbox.agent, source, { attach })).error).toBeUndefined();
+      const outcome = await runProbe(sandbox, { source, attach });
+      expect(outcome.error?.kind).toBe('verifier');
+      expect(outcome.error?.verifier?.explanation).toMatch(/outside the memory|bound/);
+      expect(outcome.error?.verifier?.line).toBe(5);
+      // And the same again (the rejection is kept for the source as a kprobe).
+      const again = await runProbe(sandbox, { source, attach });
+      expect(again.error?.verifier?.line).toBe(5);
+      expect(again.error?.log).toBe(outcome.error?.log);
+    });
+
     it('returns compile errors and warnings as live diagnostics, attaching nothing', async () => {
       const broken = await prepareProbe(sandbox.agent, 'int f(void *ctx) {\n  return x;\n}\n');
       expect(broken.error?.kind).toBe('compile');
