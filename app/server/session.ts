@@ -123,6 +123,12 @@ export interface SessionOptions {
 
 const SHELL_ID = 'lab-shell';
 
+/** A compile-ahead: the source, and where a Run would attach it now (loaded ahead as that). */
+interface PrepareRequest {
+  source: string;
+  attach?: AttachChoice[];
+}
+
 interface RunRequest {
   source: string;
   attach: AttachChoice[];
@@ -171,7 +177,7 @@ export class LearnerSession {
   private attachedRun: OtherRun | undefined;
   private idleTimer: NodeJS.Timeout | undefined;
   private closeTimer: NodeJS.Timeout | undefined;
-  private pendingPrepare: { source: string; attach?: AttachChoice[] } | undefined;
+  private pendingPrepare: PrepareRequest | undefined;
   /**
    * Outcomes of this learner's runs, oldest first, by lesson (`''`: a run sent without one), for
    * `verifier-then-pass` checks: a rejection in one lesson does not count in another.
@@ -405,7 +411,7 @@ export class LearnerSession {
         case 'view':
           return this.view(from, message.lessonId);
         case 'prepare':
-          return await this.prepare(message.source, message.attach);
+          return await this.prepare(message);
         case 'shell-input':
           this.typist.learnerTyped();
           await this.filesInPlace();
@@ -933,24 +939,22 @@ export class LearnerSession {
   }
 
   /** Compile-ahead, coalesced: while one compile runs, only the newest source waits. */
-  private async prepare(source: string, attach?: AttachChoice[]): Promise<void> {
-    this.pendingPrepare = { source, attach };
+  private async prepare(newest: PrepareRequest): Promise<void> {
+    this.pendingPrepare = newest;
     if (this.preparing) return;
     this.preparing = true;
     try {
       while (this.pendingPrepare !== undefined) {
-        const { source: next, attach: nextAttach } = this.pendingPrepare;
+        const { source, attach } = this.pendingPrepare;
         this.pendingPrepare = undefined;
         const sandbox = await this.ensureSandbox();
-        this.preparingSource = next;
-        const result = await prepareProbe(sandbox.agent, next, { attach: nextAttach }).finally(
-          () => {
-            this.preparingSource = undefined;
-          },
-        );
+        this.preparingSource = source;
+        const result = await prepareProbe(sandbox.agent, source, { attach }).finally(() => {
+          this.preparingSource = undefined;
+        });
         const diagnostics = result.error ? result.error.diagnostics : result.warnings;
         this.latestDiagnostics = diagnostics;
-        this.broadcast({ type: 'diagnostics', source: sourceDigest(next), diagnostics });
+        this.broadcast({ type: 'diagnostics', source: sourceDigest(source), diagnostics });
       }
     } finally {
       this.preparing = false;

@@ -86,6 +86,8 @@ class LabBPF(BPF):
 
 # The auto-attach functions loaded ahead of any attach; kfunc, kretfunc and lsm load as they attach.
 PRELOADED_PREFIXES = ('kprobe__', 'kretprobe__', 'tracepoint__', 'raw_tracepoint__')
+# What a compile-ahead loads for when its message has no attach points (the CLI, the warm-up).
+DEFAULT_ATTACH = [{'kind': 'kprobe', 'target': 'clone'}]
 
 
 class RunFailure(Exception):
@@ -796,20 +798,21 @@ class Worker:
         """Does ahead of the Run what its attach would do first: loads the functions it will
         attach (the verifier) and reads their kernel copy for the bytecode view, so a Run of a
         compiled-ahead source only attaches, as a Run of the same source again does. `attach`
-        is what the page would Run with; without it, the lab's default: a source's one plain
-        function as a kprobe. The `kprobe__...`-style functions load as BCC loads them. A Run
+        is what the page would Run with; without it, the lab's default (DEFAULT_ATTACH). The
+        `kprobe__...`-style functions load as BCC loads them. A Run
         of another kind loads again (Program.load_as); a load that fails here is the Run's to
         report, in its words for the kind it attaches (a verifier rejection is kept for it)."""
         names = function_names(program.bpf)
-        plain = [n for n in names if not n.startswith(AUTO_ATTACH_PREFIXES)]
-        if attach is None:
-            loads = [(plain[0], BPF.KPROBE)] if len(plain) == 1 else []
-        else:
-            chosen = [(spec.get('fn') or (plain[0] if len(plain) == 1 else None), spec['kind'])
-                      for spec in attach]
-            loads = [(fn, PROG_TYPE_BY_KIND[kind]) for fn, kind in chosen if fn in names]
-        loads += preloaded_auto(names)
-        for name, prog_type in loads:
+        candidates = [n for n in names if not n.startswith(AUTO_ATTACH_PREFIXES)]
+        chosen = []
+        for spec in DEFAULT_ATTACH if attach is None else attach:
+            try:
+                fn = spec.get('fn') or self.only_candidate(candidates, spec)
+            except RunFailure:
+                continue  # no one function to attach: the Run says so
+            if fn in names:
+                chosen.append((spec, fn))
+        for name, prog_type in self.planned_loads(chosen, names):
             program.load_as(name, prog_type)
             try:
                 self.load_function(program, name, prog_type, [])
@@ -937,10 +940,15 @@ class Worker:
 
     def preload(self, program, chosen, auto, log):
         """Loads the functions to attach (the verifier runs here), ahead of attaching any."""
-        loads = [(fn, PROG_TYPE_BY_KIND[spec['kind']]) for spec, fn in chosen]
-        loads += preloaded_auto(auto)
-        for name, prog_type in loads:
+        for name, prog_type in self.planned_loads(chosen, auto):
             self.load_function(program, name, prog_type, log)
+
+    @staticmethod
+    def planned_loads(chosen, names):
+        """What a run loads before it attaches: each chosen (spec, function) as its kind, then
+        the `kprobe__...`-style functions among `names` that can load before they attach."""
+        loads = [(fn, PROG_TYPE_BY_KIND[spec['kind']]) for spec, fn in chosen]
+        return loads + preloaded_auto(names)
 
     @staticmethod
     def load_function(program, name, prog_type, log):
