@@ -46,6 +46,7 @@ PROGRAM_CACHE_SIZE = 8
 
 _out = sys.stdout.buffer
 _out_lock = threading.Lock()
+LIBC = ctypes.CDLL(None, use_errno=True)
 
 
 def send(message):
@@ -63,13 +64,13 @@ from bcc.libbcc import lib  # noqa: E402
 from run_outputs import RunOutputs  # noqa: E402 - imports bcc too
 from kernel_symbols import KernelSymbols  # noqa: E402
 import attach_hints  # noqa: E402
+from bcc_headers import PrecompiledHeaders, blames_headers  # noqa: E402
 
 
 def set_comm(name):
     """Names this process (its threads inherit the name) so the learner's probes show its work
     under the lab's name, which the host marks as the lab's, not as one more `python3`."""
-    libc = ctypes.CDLL(None, use_errno=True)
-    libc.prctl(15, name.encode()[:15], 0, 0, 0)  # PR_SET_NAME
+    LIBC.prctl(15, name.encode()[:15], 0, 0, 0)  # PR_SET_NAME
 
 
 class LabBPF(BPF):
@@ -123,6 +124,22 @@ def captured_stderr(box):
         os.ftruncate(fd, 0)
         os.close(fd)
         box.append(b''.join(chunks).decode('utf-8', errors='replace'))
+
+
+@contextmanager
+def captured_output(box):
+    """captured_stderr, with fd 1 too: BCC's debug output goes to both (clang's command to fd 2,
+    its kernel directory to C++'s cout), and fd 1 carries the lab's messages, so none is sent
+    meanwhile and C's buffered stdout is flushed into the capture, not after it."""
+    with _out_lock, captured_stderr(box):
+        saved = os.dup(1)
+        os.dup2(2, 1)
+        try:
+            yield
+        finally:
+            LIBC.fflush(None)
+            os.dup2(saved, 1)
+            os.close(saved)
 
 
 PRINTK_EVENT = 'events/bpf_trace/bpf_trace_printk'
@@ -462,13 +479,12 @@ def prog_info_array(fd, len_offset, ptr_offset):
     """An array the kernel keeps for a program fd (its JIT image, its verified instructions),
     through bpf(BPF_OBJ_GET_INFO_BY_FD): asked once for its length, then for its bytes. The
     offsets are those of the array's length and pointer in struct bpf_prog_info."""
-    libc = ctypes.CDLL(None, use_errno=True)
     info = ctypes.create_string_buffer(256)
 
     def get_info():
         attr = struct.pack('=IIQ', fd, len(info), ctypes.addressof(info)).ljust(128, b'\0')
         attr_buf = ctypes.create_string_buffer(attr, len(attr))
-        if libc.syscall(SYS_BPF, BPF_OBJ_GET_INFO_BY_FD, attr_buf, len(attr)) != 0:
+        if LIBC.syscall(SYS_BPF, BPF_OBJ_GET_INFO_BY_FD, attr_buf, len(attr)) != 0:
             raise OSError(ctypes.get_errno(), os.strerror(ctypes.get_errno()))
 
     get_info()
@@ -728,12 +744,14 @@ class Worker:
         # The program of the latest run: detached when the run stops, freed when replaced.
         self.current = None
         self.active = None
+        self.headers = PrecompiledHeaders()
 
     def warm_up(self):
-        # The first compile in a process is about twice as slow as later ones: pay it now.
-        box = []
-        with captured_stderr(box):
-            BPF(text='int ebpf_lab_warm_up(void *ctx) { return 0; }').cleanup()
+        # BCC's precompiled headers, built by the sandbox's first worker (before a template of
+        # the sandbox is saved); then the first compile in a process, about twice as slow as
+        # later ones, paid now.
+        self.headers.build(captured_output)
+        self.compile('int ebpf_lab_warm_up(void *ctx) { return 0; }', [], known_good=True).cleanup()
         # The one read of /proc/kallsyms the bytecode dumps need (about 0.5 s of kernel time under
         # emulation): after the compile, not competing with it, and done before a VM template of
         # this sandbox is saved. Without a warm-up, the first dump reads it.
@@ -751,8 +769,7 @@ class Worker:
             if program:
                 self.cache.move_to_end(key)
                 return program, True
-            with captured_stderr(log):
-                program = Program(LabBPF(text=source), '')  # compiles; attaches nothing
+            program = Program(self.compile(source, log), '')
         except Exception as err:  # noqa: BLE001 - BCC raises plain Exception
             failure = classify_bcc_error(err, ''.join(log))
             if failure.kind in ('compile', 'verifier'):
@@ -768,6 +785,30 @@ class Worker:
                 if evicted is not self.current:
                     evicted.bpf.cleanup()
         return program, False
+
+    def compile(self, source, log, known_good=False):
+        """BCC's compile of `source` (nothing attached; raises what BCC raises), with the
+        precompiled headers while they work; what clang printed goes to `log`. A `known_good`
+        source is the lab's own: if it fails with the headers, they are at fault."""
+        self.headers.build(captured_output)
+        cflags = self.headers.cflags()
+        attempt = []
+        try:
+            with captured_stderr(attempt):
+                return LabBPF(text=source, cflags=cflags)
+        except Exception:
+            if not cflags or not (known_good or blames_headers(''.join(attempt))):
+                raise
+        finally:
+            log.extend(attempt)
+        # Clang refused the precompiled headers themselves (a learner may delete or overwrite
+        # the file): compile as BCC does without them, and stop using them if that works.
+        log.clear()
+        with captured_stderr(log):
+            bpf = LabBPF(text=source)
+        self.headers.turn_off('a compile failed with them and worked without: '
+                              + ''.join(attempt).strip()[:300])
+        return bpf
 
     def use(self, program):
         """Makes `program` the current one, freeing the previous one unless the cache keeps it."""

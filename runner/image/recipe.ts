@@ -80,6 +80,7 @@ export const GUEST_PAYLOAD: readonly (readonly [string, string])[] = [
   ['inittab', 'etc/inittab'],
   ['agent.py', 'opt/ebpf-lab/agent.py'],
   ['bcc_worker.py', 'opt/ebpf-lab/bcc_worker.py'],
+  ['bcc_headers.py', 'opt/ebpf-lab/bcc_headers.py'],
   ['run_outputs.py', 'opt/ebpf-lab/run_outputs.py'],
   ['schema_check.py', 'opt/ebpf-lab/schema_check.py'],
   ['guest_limits.py', 'opt/ebpf-lab/guest_limits.py'],

@@ -7,6 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { rmSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { describe, expect, it } from 'vitest';
+import { prepareProbe } from '../../runner/probe/prepare.js';
 import { type ProbeError, ProbeRun, type ProbeRunEvent } from '../../runner/probe/probe-run.js';
 import { execInSandbox } from '../../runner/sandbox/exec.js';
 import { QemuSandboxDriver } from '../../runner/sandbox/qemu.js';
@@ -58,6 +59,80 @@ int hello_world(void *ctx) { return 0; }
     const result = await execInSandbox(sandbox().agent, 'cat /etc/hostname; ls /sys/class/net');
     expect(result.stdout).toBe('sandbox\nlo\n');
     expect(sandbox().kernel).toMatch(/cloud-amd64$/);
+  });
+});
+
+describe("BCC's headers, precompiled in the sandbox", () => {
+  const PCH = '/var/cache/ebpf-lab/bcc-headers.pch';
+  const pchExists = async () => (await execInSandbox(sandbox().agent, `test -s ${PCH}`)).code === 0;
+  const newSource = (words: string) =>
+    HELLO_WORLD.replace('Hello World!!', `${words} ${Date.now()}`);
+  const workerPid = async () =>
+    (await execInSandbox(sandbox().agent, 'pgrep -x ebpf-lab-bcc')).stdout.trim();
+  // A fresh worker: what it knows of the headers is only what it finds in the sandbox.
+  const restartWorker = async () => {
+    const old = await workerPid();
+    await execInSandbox(sandbox().agent, `kill ${old}`);
+    const deadline = Date.now() + 60_000;
+    for (let now = ''; now === '' || now === old; now = await workerPid()) {
+      if (Date.now() > deadline) throw new Error('the agent started no new BCC worker');
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    // The agent gives up on a worker that dies within 5 s of its start three times running.
+    await new Promise((resolve) => setTimeout(resolve, 5_500));
+  };
+
+  it('come with the template, and every compile reads them', async () => {
+    expect(await pchExists()).toBe(true);
+    // bpftrace in the sandbox sees the worker open the file while it compiles a new source.
+    let attached!: () => void;
+    const ready = new Promise<void>((resolve) => {
+      attached = resolve;
+    });
+    const watch = execInSandbox(
+      sandbox().agent,
+      `timeout 120 bpftrace -e 'tracepoint:syscalls:sys_enter_openat /str(args.filename) == "${PCH}"/ { printf("opened by %s\\n", comm); exit(); }'`,
+      {
+        timeoutMs: 150_000,
+        onOutput: (_, text) => {
+          if (text.includes('Attaching')) attached();
+        },
+      },
+    );
+    await ready;
+    const prepared = await prepareProbe(sandbox().agent, newSource('read the headers'));
+    expect(prepared.error).toBeUndefined();
+    expect((await watch).stdout).toContain('opened by ebpf-lab-bcc');
+  });
+
+  it('spoiled by the learner, are dropped, compiles still work, and the next worker builds them', async () => {
+    const compiles = async (words: string) => {
+      const prepared = await prepareProbe(sandbox().agent, newSource(words));
+      expect(prepared.error, words).toBeUndefined();
+      expect(prepared.warnings, words).toEqual([]);
+    };
+    // Cut short under the worker using them: its next compile trips, is made again without.
+    await execInSandbox(sandbox().agent, `truncate -s 100000 ${PCH}`);
+    await compiles('cut short');
+    expect(await pchExists()).toBe(false);
+    // Gone: the next worker builds them again, on its first compile.
+    await restartWorker();
+    await compiles('built again');
+    expect(await pchExists()).toBe(true);
+    // Overwritten before a worker starts: its warm-up finds out, and they are dropped again.
+    await execInSandbox(sandbox().agent, `echo 'not a PCH' > ${PCH}`);
+    await restartWorker();
+    await compiles('overwritten');
+    expect(await pchExists()).toBe(false);
+    // Built again by the next worker, and its runs work.
+    await restartWorker();
+    const outcome = await runProbe(
+      sandbox(),
+      { source: newSource('after the spoilers'), attach: [{ kind: 'kprobe', target: 'clone' }] },
+      { trigger: 'ls /', until: (messages) => messages.some((m) => m.includes('after the')) },
+    );
+    expect(outcome.error).toBeUndefined();
+    expect(await pchExists()).toBe(true);
   });
 });
 

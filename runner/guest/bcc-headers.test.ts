@@ -1,0 +1,155 @@
+/**
+ * bcc_headers.py's pure parts: reading BCC's clang command from its debug output, turning it
+ * into the command that precompiles the headers, finding BCC's in-memory headers in libbcc, and
+ * telling a compile the PCH broke from one the learner's source broke. The real Python, on
+ * text shaped like BCC 0.31's (clang 19, kernel 6.12); building and using the PCH is tested in
+ * a real sandbox (test/e2e/sandbox.test.ts).
+ */
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+
+const GUEST_DIR = fileURLToPath(new URL('.', import.meta.url));
+
+/** Reads {call, args, bytes} on stdin, calls bcc_headers.<call>(*args), prints the outcome. */
+const PYTHON = `
+import json, sys
+sys.path.insert(0, sys.argv[1])
+import bcc_headers as h
+
+data = json.load(sys.stdin)
+args = [a.encode('latin-1') if data['bytes'] else a for a in data['args']]
+try:
+    result = getattr(h, data['call'])(*args)
+    if isinstance(result, dict):
+        result = {k: v.decode('latin-1') for k, v in result.items()}
+    json.dump({'result': result}, sys.stdout)
+except h.HeadersUnavailable as why:
+    json.dump({'unavailable': str(why)}, sys.stdout)
+`;
+
+type Outcome = { result?: unknown; unavailable?: string };
+
+function call(name: string, args: unknown[], bytes = false): Outcome {
+  const run = spawnSync('python3', ['-c', PYTHON, GUEST_DIR], {
+    input: JSON.stringify({ call: name, args, bytes }),
+    encoding: 'utf8',
+  });
+  if (run.status !== 0) throw new Error(run.stderr);
+  return JSON.parse(run.stdout);
+}
+
+const KDIR = '/usr/src/linux-headers-6.12.118+deb13-common';
+const CC1 = [
+  '-triple x86_64-unknown-linux-gnu -emit-llvm-bc -emit-llvm-uselists -disable-free',
+  '-main-file-name main.c -mrelocation-model pic',
+  `-fdebug-compilation-dir=${KDIR} -nostdsysteminc -nobuiltininc -resource-dir lib/clang/19`,
+  '-include ./include/linux/kconfig.h -include /virtual/include/bcc/bpf.h',
+  '-D KBUILD_MODNAME="bcc" -O2 -o main.bc -x c /virtual/main.c',
+].join(' ');
+// What BCC prints with DEBUG_PREPROCESSOR: its kernel directory, the command, the rewritten source.
+const DEBUG_OUTPUT = `Running from kernel directory at: /lib/modules/6.12.118+deb13-cloud-amd64/source
+
+clang -cc1 ${CC1}
+#if defined(BPF_LICENSE)
+#error BPF_LICENSE cannot be specified through cflags
+#endif
+`;
+
+describe("BCC's clang command", () => {
+  const args = CC1.split(' ');
+
+  it('is read from the debug output, past the lines around it', () => {
+    expect(call('cc1_args', [DEBUG_OUTPUT]).result).toEqual(args);
+    expect(call('cc1_args', ['Running from kernel directory at: /x\n']).unavailable).toBe(
+      'BCC printed no clang command',
+    );
+  });
+
+  it('loses what it compiles and where to, and keeps every flag that shapes the headers', () => {
+    const { result } = call('header_args', [args]);
+    const dropped = [
+      '-emit-llvm-bc',
+      '-emit-llvm-uselists',
+      '-main-file-name',
+      'main.c',
+      '-o',
+      'main.bc',
+      '-x',
+      'c',
+      '/virtual/main.c',
+    ];
+    expect(result).toEqual(args.filter((a) => !dropped.includes(a)));
+    expect(result).toContain('KBUILD_MODNAME="bcc"');
+  });
+
+  it('must have each part it replaces, or the headers are not precompiled', () => {
+    expect(call('without_args', [args, [['-emit-obj']]]).unavailable).toBe(
+      "BCC's clang command has no -emit-obj",
+    );
+    // A run of tokens, not tokens anywhere: `-x c` must be followed by the main file.
+    expect(call('without_args', [args, [['-x', 'c', '/other.c']]]).unavailable).toMatch(/no -x c/);
+  });
+
+  it("names the directory clang runs in and clang's major version", () => {
+    expect(call('working_directory', [args]).result).toBe(KDIR);
+    expect(call('clang_version', [args]).result).toBe('19');
+    expect(call('working_directory', [['-O2']]).unavailable).toMatch(/no working directory/);
+    expect(call('clang_version', [['-O2']]).unavailable).toMatch(/no clang version/);
+  });
+});
+
+describe("BCC's in-memory headers in libbcc", () => {
+  const licence = '\n/*\n * Copyright (c) 2015 PLUMgrid, Inc.\n */\n';
+  const header = (guard: string, body = '') =>
+    `${licence}#ifndef ${guard}\n#define ${guard}\n${body}#endif\n`;
+  const all = {
+    '/virtual/include/bcc/bpf.h': header(
+      '_UAPI__LINUX_BPF_H__',
+      'enum bpf_cmd { BPF_MAP_CREATE };\n',
+    ),
+    '/virtual/include/bcc/bpf_workaround.h': header('__HAVE_BUILTIN_BSWAP16__'),
+    '/virtual/include/bcc/helpers.h': header('__BPF_HELPERS_H', '#include <uapi/linux/bpf.h>\n'),
+    '/virtual/include/bcc/proto.h': header('__BCC_PROTO_H'),
+    '/virtual/lib/clang/include/stdarg.h': header('__STDARG_H'),
+  };
+  const library = (texts: string[]) => `\x7fELF\0\0code\0${texts.join('\0\0')}\0other strings\0`;
+
+  it('are each the one string whose first directive is its include guard', () => {
+    // A string that only mentions a guard later (a header that includes bpf.h) is not it.
+    const mention = `${licence}#include <x.h>\n#ifndef __BPF_HELPERS_H\n`;
+    expect(
+      call('embedded_headers', [library([mention, ...Object.values(all)])], true).result,
+    ).toEqual(all);
+  });
+
+  it('missing or found twice, are not guessed at', () => {
+    const { '/virtual/include/bcc/proto.h': _, ...withoutProto } = all;
+    expect(call('embedded_headers', [library(Object.values(withoutProto))], true).unavailable).toBe(
+      'libbcc holds 0 copies of /virtual/include/bcc/proto.h',
+    );
+    const twice = [...Object.values(all), header('__STDARG_H', '/* another */\n')];
+    expect(call('embedded_headers', [library(twice)], true).unavailable).toBe(
+      'libbcc holds 2 copies of /virtual/lib/clang/include/stdarg.h',
+    );
+  });
+});
+
+describe('a failed compile blames the precompiled headers', () => {
+  it("when clang's words are about them", () => {
+    for (const log of [
+      "fatal error: PCH file '/var/cache/ebpf-lab/bcc-headers.pch' not found: module file not found",
+      "fatal error: malformed or corrupted AST file: 'can't skip to bit 3167232 from 210144'",
+      "fatal error: malformed block record in PCH file: '/var/cache/ebpf-lab/bcc-headers.pch'",
+      "error: input is not a PCH file: '/var/cache/ebpf-lab/bcc-headers.pch'",
+      "error: definition of macro 'KBUILD_MODNAME' differs between the precompiled header ('\"bcc\"') and the command line ('\"x\"')",
+    ])
+      expect(call('blames_headers', [log]).result, log).toBe(true);
+  });
+
+  it("not when they are about the learner's source", () => {
+    const log =
+      "/virtual/main.c:2:10: error: use of undeclared identifier 'x'\n    2 |   return x;\n      |          ^\n";
+    expect(call('blames_headers', [log]).result).toBe(false);
+  });
+});
