@@ -18,6 +18,7 @@ also what lets BCC's in-memory copies stand in for them when the PCH is loaded.
 import os
 import re
 import subprocess
+import sys
 import tempfile
 
 PCH_DIR = '/var/cache/ebpf-lab'
@@ -104,6 +105,8 @@ def clang_version(args):
 
 
 def loaded_library(name):
+    """The path of the shared library `name` this process has loaded (libbcc: Debian's, or one
+    built from source elsewhere)."""
     with open('/proc/self/maps', encoding='utf-8') as maps:
         for line in maps:
             path = line.split()[-1]
@@ -165,9 +168,9 @@ def precompile(args, headers, scratch):
 
 
 class PrecompiledHeaders:
-    """The PCH of BCC's headers for this sandbox: built and checked on the first compile (the
-    warm-up's, so a template carries it), then in `cflags()` of every compile until one fails
-    because of it. PCH_PATH exists exactly while compiles use it."""
+    """The PCH of BCC's headers for this sandbox: built and checked by the worker's warm-up (or
+    at its first idle moment), so a template carries it, then in `cflags()` of every compile
+    until one fails because of it. PCH_PATH exists exactly while compiles use it."""
 
     def __init__(self):
         self.state = 'not built'  # 'not built', 'ready', or 'off: <why>'
@@ -175,8 +178,13 @@ class PrecompiledHeaders:
     def cflags(self):
         return ['-include-pch', PCH_PATH] if self.state == 'ready' else []
 
+    def set_state(self, state):
+        self.state = state
+        # To the worker's stderr, which the agent keeps (and shows with a crash report).
+        print(f'BCC headers precompiled: {state}', file=sys.stderr, flush=True)
+
     def turn_off(self, why):
-        self.state = f'off: {why}'
+        self.set_state(f'off: {why}')
         try:
             os.unlink(PCH_PATH)
         except FileNotFoundError:
@@ -190,7 +198,7 @@ class PrecompiledHeaders:
         if os.path.exists(PCH_PATH):
             # Built and checked by an earlier worker of this sandbox (one that crashed), as only a
             # checked PCH is moved there. One spoiled since fails a compile, which turns it off.
-            self.state = 'ready'
+            self.set_state('ready')
             return
         try:
             printed = []
@@ -212,7 +220,7 @@ class PrecompiledHeaders:
                 if with_pch != plain:
                     raise HeadersUnavailable('a probe compiled with them gave other bytecode')
                 os.replace(pch, PCH_PATH)
-            self.state = 'ready'
+            self.set_state('ready')
         except HeadersUnavailable as why:
             self.turn_off(str(why))
         except Exception as err:  # noqa: BLE001 - BCC raises plain Exception; off, not fatal

@@ -790,7 +790,6 @@ class Worker:
         """BCC's compile of `source` (nothing attached; raises what BCC raises), with the
         precompiled headers while they work; what clang printed goes to `log`. A `known_good`
         source is the lab's own: if it fails with the headers, they are at fault."""
-        self.headers.build(captured_output)
         cflags = self.headers.cflags()
         attempt = []
         try:
@@ -1100,6 +1099,10 @@ class Worker:
             # wake up on a timer (each wake-up costs host CPU under software emulation).
             timeout = (max(0.0, self.active.deadline - time.monotonic()) + 0.01
                        if self.active else None)
+            if self.active is None and self.events.empty():
+                # Once, when a start skipped the warm-up for a waiting run: at the first
+                # moment nothing waits, rather than before that run's compile.
+                self.headers.build(captured_output)
             try:
                 event = self.events.get(timeout=timeout)
             except queue.Empty:
