@@ -2,14 +2,14 @@ import { describe, expect, it } from 'vitest';
 import { defaultCapacity, sandboxMemoryMiB } from './capacity.js';
 
 describe('defaultCapacity', () => {
-  it('gives 6 learners per core under software emulation (12 on this 2-core, 24 GiB machine)', () => {
+  it('gives 8 learners per core under software emulation (16 on this 2-core, 24 GiB machine)', () => {
     expect(defaultCapacity({ cores: 2, memoryMiB: 24 * 1024, accel: 'tcg' })).toMatchObject({
-      slots: 12,
+      slots: 16,
       limitedBy: 'cpu',
     });
   });
 
-  it('gives more per core with KVM, until memory runs out', () => {
+  it('with KVM, counts cores until memory runs out (first, on a laptop)', () => {
     const laptop = defaultCapacity({ cores: 8, memoryMiB: 16 * 1024, accel: 'kvm' });
     expect(laptop.limitedBy).toBe('memory');
     expect(laptop.slots).toBe(Math.floor((16 * 1024 - 1024) / sandboxMemoryMiB('kvm')));

@@ -3,10 +3,11 @@
  * from the machine it runs on: the fewer of what its CPUs and what its memory can hold.
  *
  * CPU: learners per host core while a Run still answers within about 10 s (p95). Measured with
- * `ebpf-lab bench --learners N --minutes 4` under software emulation: 12 learners on 2 cores
- * held a p95 of 4.1 s, 16 of 10.1 s (README, "Measured capacity"); 6 per core keeps the margin.
- * With KVM the sandbox runs about 10× faster; 8 per core is a cautious estimate, not yet
- * measured: measure yours with the same bench and set EBPF_LAB_MAX_SESSIONS.
+ * `ebpf-lab bench --learners N` under software emulation, since BCC's headers are precompiled:
+ * 16 learners on 2 cores held a p95 of 7.6 s (`--minutes 4`) and 8.5 s (`--minutes 3`), 24 did
+ * not (23.7 s) (README, "Measured capacity"). With KVM the sandbox runs about 10× faster; the
+ * same 8 per core is a floor, not measured: measure yours with the same bench and set
+ * EBPF_LAB_MAX_SESSIONS.
  *
  * Memory: each sandbox counted at its worst, the guest's whole RAM plus qemu's own (its
  * translated-code cache under emulation), so a class of learners who fill their sandboxes does
@@ -16,7 +17,7 @@ import { availableParallelism, totalmem } from 'node:os';
 import { LIMITS } from '../../runner/limits.js';
 import { type Accel, chooseAccel } from '../../runner/sandbox/accel.js';
 
-export const LEARNERS_PER_CORE: Readonly<Record<Accel, number>> = { tcg: 6, kvm: 8 };
+export const LEARNERS_PER_CORE: Readonly<Record<Accel, number>> = { tcg: 8, kvm: 8 };
 /** Host memory left to everything that is not a sandbox. */
 export const HOST_RESERVE_MIB = 1024;
 /** qemu's own memory beyond the guest's RAM, besides the translation cache. */
