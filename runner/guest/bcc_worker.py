@@ -794,15 +794,15 @@ class Worker:
         attempt = []
         try:
             with captured_stderr(attempt):
-                return LabBPF(text=source, cflags=cflags)
+                bpf = LabBPF(text=source, cflags=cflags)
+            log.extend(attempt)
+            return bpf
         except Exception:
             if not cflags or not (known_good or blames_headers(''.join(attempt))):
+                log.extend(attempt)
                 raise
-        finally:
-            log.extend(attempt)
         # Clang refused the precompiled headers themselves (a learner may delete or overwrite
         # the file): compile as BCC does without them, and stop using them if that works.
-        log.clear()
         with captured_stderr(log):
             bpf = LabBPF(text=source)
         self.headers.turn_off('a compile failed with them and worked without: '

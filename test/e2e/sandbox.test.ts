@@ -83,8 +83,8 @@ describe("BCC's headers, precompiled in the sandbox", () => {
   };
 
   it('are there once the sandbox answers a compile, and every compile reads them', async () => {
-    // Restored from the template, the sandbox has them from the start; booted cold, its worker
-    // builds them before it answers anything.
+    // Restored from the template, the sandbox has them from the start; booted cold, its
+    // worker's warm-up builds them, and a compile sent meanwhile waits for it.
     expect((await prepareProbe(sandbox().agent, newSource('first compile'))).error).toBeUndefined();
     expect(await pchExists()).toBe(true);
     // bpftrace in the sandbox sees the worker open the file while it compiles a new source.
@@ -102,6 +102,8 @@ describe("BCC's headers, precompiled in the sandbox", () => {
         },
       },
     );
+    // Should bpftrace fail to start, the assertion below shows what it said.
+    void watch.then(() => attached());
     await ready;
     const prepared = await prepareProbe(sandbox().agent, newSource('read the headers'));
     expect(prepared.error).toBeUndefined();
