@@ -130,6 +130,10 @@ def embedded_headers(library_bytes):
     return {path: texts[0] for path, texts in found.items()}
 
 
+def include_pch(path):
+    return ['-include-pch', path]
+
+
 def reference_compile(debug=0, cflags=()):
     """The reference probe's bytecode as BCC compiles it (nothing is loaded)."""
     from bcc import BPF  # here, so the host's tests of the pure parts need no BCC
@@ -139,6 +143,17 @@ def reference_compile(debug=0, cflags=()):
         return b.dump_func(REFERENCE_FUNCTION)
     finally:
         b.cleanup()
+
+
+def reference_compile_with(pch, capture):
+    """The reference probe's bytecode compiled with the PCH at `pch`."""
+    log = []
+    try:
+        with capture(log):
+            return reference_compile(cflags=include_pch(pch))
+    except Exception as err:
+        raise HeadersUnavailable('clang could not use them: '
+                                 + ''.join(log).strip()[-300:]) from err
 
 
 def precompile(args, headers, scratch):
@@ -167,6 +182,23 @@ def precompile(args, headers, scratch):
     return pch
 
 
+def build_checked(capture):
+    """Builds the PCH and moves it to PCH_PATH once a probe compiled with it gives the bytecode
+    it gives without; raises HeadersUnavailable (or what BCC raises) otherwise."""
+    printed = []
+    with capture(printed):
+        plain = reference_compile(debug=DEBUG_PREPROCESSOR)
+    args = cc1_args(''.join(printed))
+    with open(loaded_library('libbcc.so'), 'rb') as library:
+        headers = embedded_headers(library.read())
+    os.makedirs(PCH_DIR, mode=0o700, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=PCH_DIR) as scratch:
+        pch = precompile(args, headers, scratch)
+        if reference_compile_with(pch, capture) != plain:
+            raise HeadersUnavailable('a probe compiled with them gave other bytecode')
+        os.replace(pch, PCH_PATH)
+
+
 class PrecompiledHeaders:
     """The PCH of BCC's headers for this sandbox: built and checked by the worker's warm-up (or
     at its first idle moment), so a template carries it, then in `cflags()` of every compile
@@ -176,7 +208,7 @@ class PrecompiledHeaders:
         self.state = 'not built'  # 'not built', 'ready', or 'off: <why>'
 
     def cflags(self):
-        return ['-include-pch', PCH_PATH] if self.state == 'ready' else []
+        return include_pch(PCH_PATH) if self.state == 'ready' else []
 
     def set_state(self, state):
         self.state = state
@@ -201,25 +233,7 @@ class PrecompiledHeaders:
             self.set_state('ready')
             return
         try:
-            printed = []
-            with capture(printed):
-                plain = reference_compile(debug=DEBUG_PREPROCESSOR)
-            args = cc1_args(''.join(printed))
-            with open(loaded_library('libbcc.so'), 'rb') as library:
-                headers = embedded_headers(library.read())
-            os.makedirs(PCH_DIR, mode=0o700, exist_ok=True)
-            with tempfile.TemporaryDirectory(dir=PCH_DIR) as scratch:
-                pch = precompile(args, headers, scratch)
-                log = []
-                try:
-                    with capture(log):
-                        with_pch = reference_compile(cflags=['-include-pch', pch])
-                except Exception as err:
-                    raise HeadersUnavailable('clang could not use them: '
-                                             + ''.join(log).strip()[-300:]) from err
-                if with_pch != plain:
-                    raise HeadersUnavailable('a probe compiled with them gave other bytecode')
-                os.replace(pch, PCH_PATH)
+            build_checked(capture)
             self.set_state('ready')
         except HeadersUnavailable as why:
             self.turn_off(str(why))

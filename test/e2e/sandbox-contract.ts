@@ -738,7 +738,7 @@ function openShell(sandbox: Sandbox, id: string) {
 }
 
 /** Polls `check` every 200 ms until it holds; fails after `timeoutMs`, naming `what`. */
-async function waitUntil(
+export async function waitUntil(
   check: () => Promise<boolean>,
   what: string,
   timeoutMs = 20_000,

@@ -12,7 +12,7 @@ import { type ProbeError, ProbeRun, type ProbeRunEvent } from '../../runner/prob
 import { execInSandbox } from '../../runner/sandbox/exec.js';
 import { QemuSandboxDriver } from '../../runner/sandbox/qemu.js';
 import { HELLO_WORLD, runProbe } from './helpers.js';
-import { describeSandboxContract } from './sandbox-contract.js';
+import { describeSandboxContract, waitUntil } from './sandbox-contract.js';
 
 const startProgress: string[] = [];
 const sandbox = describeSandboxContract(() =>
@@ -73,11 +73,11 @@ describe("BCC's headers, precompiled in the sandbox", () => {
   const restartWorker = async () => {
     const old = await workerPid();
     await execInSandbox(sandbox().agent, `kill ${old}`);
-    const deadline = Date.now() + 60_000;
-    for (let now = ''; now === '' || now === old; now = await workerPid()) {
-      if (Date.now() > deadline) throw new Error('the agent started no new BCC worker');
-      await new Promise((resolve) => setTimeout(resolve, 200));
-    }
+    await waitUntil(
+      async () => ![old, ''].includes(await workerPid()),
+      'the agent starts a new BCC worker',
+      60_000,
+    );
     // The agent gives up on a worker that dies within 5 s of its start three times running.
     await new Promise((resolve) => setTimeout(resolve, 5_500));
   };
