@@ -4,20 +4,16 @@
  * like kernel 6.12's where BCC's tutorial examples fail: the message must name the kernel's
  * release and the nearest names that exist.
  */
-import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
+import { runGuestPython } from './guest-python.js';
 
-const GUEST_DIR = fileURLToPath(new URL('.', import.meta.url));
 const RELEASE = '6.12.118+deb13-cloud-amd64';
 
 /** Reads {call, args} on stdin, calls attach_hints.<call>(*args), prints its result. */
 const PYTHON = `
-import json, sys
-sys.path.insert(0, sys.argv[1])
 import attach_hints
 
 data = json.load(sys.stdin)
@@ -26,12 +22,7 @@ json.dump(getattr(attach_hints, data['call'])(*args), sys.stdout)
 `;
 
 function call(name: string, ...args: unknown[]): string {
-  const result = spawnSync('python3', ['-c', PYTHON, GUEST_DIR], {
-    input: JSON.stringify({ call: name, args }),
-    encoding: 'utf8',
-  });
-  if (result.status !== 0) throw new Error(result.stderr);
-  return JSON.parse(result.stdout);
+  return runGuestPython(PYTHON, { call: name, args }) as string;
 }
 
 const events = mkdtempSync(join(tmpdir(), 'attach-hints-'));

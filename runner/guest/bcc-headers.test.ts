@@ -5,16 +5,11 @@
  * text shaped like BCC 0.31's (clang 19, kernel 6.12); building and using the PCH is tested in
  * a real sandbox (test/e2e/sandbox.test.ts).
  */
-import { spawnSync } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-
-const GUEST_DIR = fileURLToPath(new URL('.', import.meta.url));
+import { runGuestPython } from './guest-python.js';
 
 /** Reads {call, args, bytes} on stdin, calls bcc_headers.<call>(*args), prints the outcome. */
 const PYTHON = `
-import json, sys
-sys.path.insert(0, sys.argv[1])
 import bcc_headers as h
 
 data = json.load(sys.stdin)
@@ -31,12 +26,7 @@ except h.HeadersUnavailable as why:
 type Outcome = { result?: unknown; unavailable?: string };
 
 function call(name: string, args: unknown[], bytes = false): Outcome {
-  const run = spawnSync('python3', ['-c', PYTHON, GUEST_DIR], {
-    input: JSON.stringify({ call: name, args, bytes }),
-    encoding: 'utf8',
-  });
-  if (run.status !== 0) throw new Error(run.stderr);
-  return JSON.parse(run.stdout);
+  return runGuestPython(PYTHON, { call: name, args, bytes }) as Outcome;
 }
 
 const KDIR = '/usr/src/linux-headers-6.12.118+deb13-common';

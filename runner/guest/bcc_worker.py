@@ -65,6 +65,7 @@ from run_outputs import RunOutputs  # noqa: E402 - imports bcc too
 from kernel_symbols import KernelSymbols  # noqa: E402
 import attach_hints  # noqa: E402
 from bcc_headers import PrecompiledHeaders, blames_headers  # noqa: E402
+from trace_tasks import TraceTasks  # noqa: E402
 
 
 def set_comm(name):
@@ -374,32 +375,10 @@ def verifier_words(b, name, prog_type):
     return log.value.decode('utf-8', errors='replace')
 
 
-UNKNOWN_TASK = re.compile(r'^(\s*)<\.\.\.>-(\d+)')
-TRACE_TASK = re.compile(r'^\s*(.+)-\d+\s+\[\d+\]')
 # The names the lab's own processes go by (the agent passes them): their lines are tagged [lab]
 # on the host, and do not use up the learner's trace line limit.
-LAB_TASKS = (frozenset(sys.argv[sys.argv.index('--lab-tasks') + 1].split(','))
-             if '--lab-tasks' in sys.argv else frozenset())
-
-
-def is_lab_line(line):
-    match = TRACE_TASK.match(line)
-    return match is not None and match.group(1) in LAB_TASKS
-
-
-def name_unknown_task(line):
-    """The kernel prints `<...>` for a task whose name it did not keep; while the task lives,
-    its name is still in /proc, so show the learner `bash-125` rather than `<...>-125`."""
-    match = UNKNOWN_TASK.match(line)
-    if not match:
-        return line
-    try:
-        with open(f'/proc/{match.group(2)}/comm', encoding='utf-8') as f:
-            comm = f.read().strip()
-    except OSError:
-        return line
-    width = len(match.group(1)) + len('<...>')
-    return f'{comm:>{width}}-{match.group(2)}' + line[match.end():]
+TRACE_TASKS = TraceTasks(sys.argv[sys.argv.index('--lab-tasks') + 1].split(',')
+                         if '--lab-tasks' in sys.argv else ())
 
 
 def prog_id_of(fd):
@@ -638,9 +617,9 @@ class TraceReader(threading.Thread):
                         dropped += 1
                         continue
                     window_count += 1
-                    line = name_unknown_task(raw[:max_bytes].decode('utf-8', errors='replace'))
+                    line = TRACE_TASKS.name(raw[:max_bytes].decode('utf-8', errors='replace'))
                     lines.append(line)
-                    if not is_lab_line(line):
+                    if not TRACE_TASKS.is_lab(line):
                         self.total += 1
                     if self.total >= self.limits['maxTraceLines']:
                         break

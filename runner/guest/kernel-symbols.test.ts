@@ -6,20 +6,17 @@
  * a symbol it does not know, two symbols at one address) it must say so, so the worker falls
  * back to the whole file.
  */
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
+import { runGuestPython } from './guest-python.js';
 
-const GUEST_DIR = fileURLToPath(new URL('.', import.meta.url));
 const BASE = 0xffffffff8126c750n;
 
 /** Reads {kallsyms file, calls: [[src_reg, imm]...]} on stdin; prints for_dump's text or null. */
 const PYTHON = `
-import json, struct, sys
-sys.path.insert(0, sys.argv[1])
+import struct
 import kernel_symbols
 
 data = json.load(sys.stdin)
@@ -56,12 +53,7 @@ function forDump(calls: [srcReg: number, address: bigint][], kallsyms = KALLSYMS
     kallsyms: file,
     calls: calls.map(([srcReg, address]) => [srcReg, Number(BigInt.asIntN(32, address - BASE))]),
   };
-  const result = spawnSync('python3', ['-c', PYTHON, GUEST_DIR], {
-    input: JSON.stringify(input),
-    encoding: 'utf8',
-  });
-  if (result.status !== 0) throw new Error(result.stderr);
-  return JSON.parse(result.stdout) as string | null;
+  return runGuestPython(PYTHON, input) as string | null;
 }
 
 describe('kernel_symbols.py: the kallsyms lines an xlated dump needs', () => {

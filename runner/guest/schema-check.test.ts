@@ -3,19 +3,14 @@
  * generated from the zod declarations. These tests run the real Python validator and check that
  * it agrees with zod on valid and invalid host messages.
  */
-import { spawnSync } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { runLimits } from '../limits.js';
 import { protocolDescription } from '../protocol/json-schema.js';
 import { HostMessage, PROTOCOL_VERSION } from '../protocol/messages.js';
-
-const GUEST_DIR = fileURLToPath(new URL('.', import.meta.url));
+import { runGuestPython } from './guest-python.js';
 
 /** Reads {schema, messages} on stdin, prints one {valid, problem} per message, like agent.py. */
 const PYTHON = `
-import json, sys
-sys.path.insert(0, sys.argv[1])
 import schema_check
 
 data = json.load(sys.stdin)
@@ -40,20 +35,8 @@ interface PythonResult {
 
 /** Runs schema_check.py over `messages` (sent as JSON, as on the wire). */
 function pythonCheck(messages: unknown[]): PythonResult[] {
-  const input = JSON.stringify({ schema: protocolDescription().hostMessage, messages });
-  const result = spawnSync('python3', ['-B', '-c', PYTHON, GUEST_DIR], {
-    cwd: GUEST_DIR,
-    input,
-    encoding: 'utf8',
-    timeout: 30_000,
-    maxBuffer: 64 * 1024 * 1024,
-    env: { ...process.env, PYTHONDONTWRITEBYTECODE: '1' },
-  });
-  if (result.error) throw new Error(`cannot run python3: ${result.error.message}`);
-  if (result.status !== 0) {
-    throw new Error(`python3 exited with ${result.status}: ${result.stderr}`);
-  }
-  const parsed = JSON.parse(result.stdout) as PythonResult[];
+  const input = { schema: protocolDescription().hostMessage, messages };
+  const parsed = runGuestPython(PYTHON, input) as PythonResult[];
   expect(parsed).toHaveLength(messages.length);
   return parsed;
 }

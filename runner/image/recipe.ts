@@ -86,6 +86,7 @@ export const GUEST_PAYLOAD: readonly (readonly [string, string])[] = [
   ['guest_limits.py', 'opt/ebpf-lab/guest_limits.py'],
   ['kernel_symbols.py', 'opt/ebpf-lab/kernel_symbols.py'],
   ['attach_hints.py', 'opt/ebpf-lab/attach_hints.py'],
+  ['trace_tasks.py', 'opt/ebpf-lab/trace_tasks.py'],
 ];
 
 export const DEBIAN_MIRROR_DEFAULT = 'http://deb.debian.org/debian';

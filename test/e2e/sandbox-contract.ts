@@ -13,6 +13,7 @@ import { LIMITS } from '../../runner/limits.js';
 import { dumpPrograms } from '../../runner/probe/bytecode.js';
 import { prepareProbe } from '../../runner/probe/prepare.js';
 import { ProbeRun, type ProbeRunEvent } from '../../runner/probe/probe-run.js';
+import { LAB_TASKS } from '../../runner/protocol/lab-tasks.js';
 import type { AttachSpec } from '../../runner/protocol/messages.js';
 import { execInSandbox } from '../../runner/sandbox/exec.js';
 import type { Sandbox } from '../../runner/sandbox/sandbox.js';
@@ -595,20 +596,22 @@ int out_of_bounds(void *ctx) {
       expect(after.stdout).toBe('alive\n');
     });
 
-    it("keeps the lab's own writes to a trickle under a probe that prints every write()", async () => {
-      // Each batch of trace lines the lab forwards is a write() of its own, which this probe
-      // prints: read back at once, those lines fed each other and ended the run at the line
-      // limit within seconds, the learner's own lines lost among them.
-      const source = `TRACEPOINT_PROBE(syscalls, sys_enter_write) {
+    /** Prints every write() in the sandbox, with the name of the task that made it. */
+    const PRINT_EVERY_WRITE = `TRACEPOINT_PROBE(syscalls, sys_enter_write) {
     char comm[16];
     bpf_get_current_comm(&comm, sizeof(comm));
     bpf_trace_printk("write by %s\\n", comm);
     return 0;
 }
 `;
+
+    it("keeps the lab's own writes to a trickle under a probe that prints every write()", async () => {
+      // Each batch of trace lines the lab forwards is a write() of its own, which this probe
+      // prints: read back at once, those lines fed each other and ended the run at the line
+      // limit within seconds, the learner's own lines lost among them.
       const outcome = await runProbe(
         sandbox,
-        { source, attach: [], limits: { maxTraceLines: 200 } },
+        { source: PRINT_EVERY_WRITE, attach: [], limits: { maxTraceLines: 200 } },
         { trigger: 'echo mine', settleMs: 10_000 },
       );
       expect(outcome.error).toBeUndefined();
@@ -620,6 +623,34 @@ int out_of_bounds(void *ctx) {
       // The lab's own lines are tagged, and stay far below a loop's thousands a second.
       expect(traces.filter((e) => e.lab).length).toBeGreaterThan(0);
       expect(traces.filter((e) => e.lab).length).toBeLessThan(2000);
+    });
+
+    it('names a line by what its task is called now, not a lab name the kernel kept', async () => {
+      // The kernel names a line's task from names it saves at context switches, so a process
+      // the lab's agent forks (a trigger's bash, a learner's command) can show under the agent's
+      // name after its exec, until it is next switched out: its lines were taken for the lab's.
+      // A copy of bash under the agent's name plays such a process: saved under that name as it
+      // waits for sleep, it renames itself, writes, and spins on without being switched out.
+      const impostor = `/tmp/${LAB_TASKS.agent}`;
+      const outcome = await runProbe(
+        sandbox,
+        { source: PRINT_EVERY_WRITE, attach: [], limits: { maxTraceLines: 200 } },
+        {
+          trigger:
+            `cp /bin/bash ${impostor} && chrt -f 10 timeout 3 ${impostor} -c ` +
+            `'echo > /dev/null; sleep 0.2; printf renamed > /proc/self/comm; ` +
+            `echo > /dev/null; while :; do :; done'; rm -f ${impostor}`,
+          until: (messages) => messages.some((m) => m.includes('write by renamed')),
+          settleMs: 10_000,
+        },
+      );
+      expect(outcome.error).toBeUndefined();
+      const line = outcome.events.find(
+        (e): e is Extract<ProbeRunEvent, { type: 'trace' }> =>
+          e.type === 'trace' && e.raw.includes('write by renamed'),
+      );
+      expect(line?.parsed?.task).toBe('renamed');
+      expect(line?.lab).toBe(false);
     });
 
     it('detaches a probe that runs past the run time limit', async () => {
