@@ -26,6 +26,10 @@
  *                          template's pages shared with a second one restored beside it
  *   pss_mb_restored        the same before its first compile
  *   private_mb_per_sandbox the part of it no other sandbox shares (anonymous memory)
+ *   includes_compile_ms    a compile of lesson 12's guard (it opens with <linux/fs.h>) on that
+ *                          sandbox, whose template has precompiled those includes; and
+ *   includes_compile_ms_unprecompiled  the same text behind a #define, which ends the includes
+ *                          a precompiled header can stand in for: <linux/fs.h> parsed, as before
  *
  * Warm, warm-compile, guide and browser runs are interleaved, round by round, so machine noise hits
  * them alike. The medians and their ratio are what to quote.
@@ -36,6 +40,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { PACKAGE_ROOT } from '../runner/paths.js';
+import { prepareProbe } from '../runner/probe/prepare.js';
 import { ProbeRun } from '../runner/probe/probe-run.js';
 import { execInSandbox } from '../runner/sandbox/exec.js';
 import { processCpuSeconds } from '../runner/sandbox/process-cpu.js';
@@ -98,6 +103,7 @@ with --learners, p95 of Run -> first trace line <= 10 s.`;
 const TRIGGER = 'ls /';
 const FIRST_LINE_TIMEOUT_MS = 120_000;
 const GUIDE_DIR = join(PACKAGE_ROOT, 'content', 'guide');
+const GUARD_FILE = join(PACKAGE_ROOT, 'lessons', '12-security', 'files', 'guard.c');
 
 export interface BenchResult {
   mode: string;
@@ -129,6 +135,10 @@ export interface BenchResult {
    * class shares the template's pages many ways.
    */
   private_mb_per_sandbox: number;
+  /** Lesson 12's guard compiled ahead on the restored sandbox: its includes precompiled. */
+  includes_compile_ms: number;
+  /** The same with its includes parsed (no precompiled header can stand in for them). */
+  includes_compile_ms_unprecompiled: number;
   samples: {
     warm_run_ms: number[];
     warm_compile_run_ms: number[];
@@ -198,6 +208,14 @@ function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<
     timer = setTimeout(() => reject(new Error(`${what} within ${ms / 1000} s`)), ms);
   });
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+/** A compile ahead of `source` (as the page sends while the learner types), request to answer. */
+async function compileMs(sandbox: Sandbox, source: string): Promise<number> {
+  const started = performance.now();
+  const prepared = await prepareProbe(sandbox.agent, source, { timeoutMs: FIRST_LINE_TIMEOUT_MS });
+  if (prepared.error) throw new Error(`the compile failed: ${prepared.error.message}`);
+  return Math.round(performance.now() - started);
 }
 
 /** A sandbox just restored or just attached settles first (page faults, the first heartbeat). */
@@ -309,6 +327,8 @@ export async function runBench(
       | 'pss_mb_per_sandbox'
       | 'pss_mb_restored'
       | 'private_mb_per_sandbox'
+      | 'includes_compile_ms'
+      | 'includes_compile_ms_unprecompiled'
     >;
     try {
       if (restored.startedFrom !== 'template') {
@@ -326,6 +346,12 @@ export async function runBench(
       const first = await timeToFirstLine(restored, `// bench first run ${Date.now()}\n${source}`);
       const later = await timeToFirstLine(restored, `// bench later run ${Date.now()}\n${source}`);
       const attached = await idleAttachedCpuPct(restored, source);
+      const guard = await readFile(GUARD_FILE, 'utf8');
+      const includes = await compileMs(restored, `// bench includes ${Date.now()}\n${guard}`);
+      const unprecompiled = await compileMs(
+        restored,
+        `#define EBPF_LAB_BENCH ${Date.now()}\n${guard}`,
+      );
       restore = {
         restore_ready_ms: restored.bootMs,
         first_run_ms: first,
@@ -335,12 +361,15 @@ export async function runBench(
         pss_mb_per_sandbox: pss,
         pss_mb_restored: pssRestored,
         private_mb_per_sandbox: anonymous,
+        includes_compile_ms: includes,
+        includes_compile_ms_unprecompiled: unprecompiled,
       };
       report(
         `restore ${restored.bootMs} ms, first run ${first} ms (the next ${later} ms), ` +
           `idle ${idle} % of a core ` +
           `(${attached} % with a probe attached), PSS ${pss} MB (${pssRestored} MB just restored, ` +
-          `${anonymous} MB its own)`,
+          `${anonymous} MB its own), lesson 12's guard compiled in ${includes} ms ` +
+          `(${unprecompiled} ms with its includes parsed)`,
       );
     } finally {
       await Promise.all([restored.stop(), neighbour.stop()]);
@@ -505,6 +534,8 @@ export async function benchCommand(args: string[]): Promise<number> {
     ['idle sandbox, PSS', `${result.pss_mb_per_sandbox} MB`, 'target <= 150 MB'],
     ['just restored, PSS', `${result.pss_mb_restored} MB`, ''],
     ['idle sandbox, its own memory', `${result.private_mb_per_sandbox} MB`, ''],
+    ["compile, lesson 12's includes precompiled", `${result.includes_compile_ms} ms`, ''],
+    ['the same, its includes parsed', `${result.includes_compile_ms_unprecompiled} ms`, ''],
   ];
   for (const [name, value, target] of rows) {
     process.stdout.write(`${name.padEnd(40)} ${value.padStart(10)}  ${target}\n`);

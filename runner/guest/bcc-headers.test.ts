@@ -18,6 +18,8 @@ try:
     result = getattr(h, data['call'])(*args)
     if isinstance(result, dict):
         result = {k: v.decode('latin-1') for k, v in result.items()}
+    elif isinstance(result, bytes):
+        result = result.decode('latin-1')
     json.dump({'result': result}, sys.stdout)
 except h.HeadersUnavailable as why:
     json.dump({'unavailable': str(why)}, sys.stdout)
@@ -141,5 +143,78 @@ describe('a failed compile blames the precompiled headers', () => {
     const log =
       "/virtual/main.c:2:10: error: use of undeclared identifier 'x'\n    2 |   return x;\n      |          ^\n";
     expect(call('blames_headers', [log]).result).toBe(false);
+  });
+});
+
+describe("a source's includes, as a PCH can stand in for them", () => {
+  const prefix = (source: string) => call('include_prefix', [source]).result;
+
+  it('are the #include <...> lines it opens with, past comments and blank lines', () => {
+    expect(
+      prefix(
+        '// An XDP program\n/* counts\n   packets */\n#include <uapi/linux/bpf.h>\n\n' +
+          '#  include   <uapi/linux/ip.h>  // IP header\n#include <linux/fs.h>\nBPF_HASH(a, u32);\n',
+      ),
+    ).toEqual([
+      '#include <uapi/linux/bpf.h>',
+      '#include <uapi/linux/ip.h>',
+      '#include <linux/fs.h>',
+    ]);
+  });
+
+  it('end at anything that could change what a later include means', () => {
+    expect(prefix('#include <a.h>\n#define X 1\n#include <b.h>\n')).toEqual(['#include <a.h>']);
+    expect(prefix('#include <a.h>\n#include "mine.h"\n#include <b.h>\n')).toEqual([
+      '#include <a.h>',
+    ]);
+    expect(prefix('#include <a.h> /* why */\n#include <b.h>\n')).toEqual([]);
+    expect(prefix('int x;\n#include <a.h>\n')).toEqual([]);
+    expect(prefix('#include <a.h> \\\n#include <b.h>\n')).toEqual([]);
+  });
+
+  it("are none for the guide's probe", () => {
+    expect(prefix('int hello_world(void *ctx) {\n    return 0;\n}\n')).toEqual([]);
+  });
+
+  it('name one PCH per list, whatever the spacing', () => {
+    const path = (source: string) =>
+      call('includes_pch_path', [call('include_prefix', [source]).result]).result;
+    expect(path('#include <a.h>\n#include <b.h>\n')).toBe(
+      path('#include<a.h>\n\n#include <b.h>\n'),
+    );
+    expect(path('#include <a.h>\n')).not.toBe(path('#include <a.h>\n#include <b.h>\n'));
+    expect(path('#include <a.h>\n')).toMatch(
+      /^\/var\/cache\/ebpf-lab\/includes-[0-9a-f]{16}\.pch$/,
+    );
+  });
+});
+
+describe('bytecode, as two compiles of a source are compared', () => {
+  /** One 8-byte instruction: opcode, registers (source in the high nibble), offset, immediate. */
+  const insn = (code: number, dst: number, src: number, imm: number) => {
+    const bytes = Buffer.alloc(8);
+    bytes.writeUInt8(code, 0);
+    bytes.writeUInt8((src << 4) | dst, 1);
+    bytes.writeInt32LE(imm, 4);
+    return bytes;
+  };
+  const compare = (...insns: Buffer[]) =>
+    Buffer.from(
+      call('without_map_fds', [Buffer.concat(insns).toString('latin1')], true).result as string,
+      'latin1',
+    );
+
+  it('leaves out the fd of each map a compile created, and nothing else', () => {
+    const mapFd = (fd: number) => [insn(0x18, 1, 1, fd), insn(0, 0, 0, 0)];
+    const rest = [insn(0xb7, 0, 0, 7), insn(0x18, 2, 0, 7), insn(0, 0, 0, 0), insn(0x95, 0, 0, 0)];
+    expect(compare(...mapFd(7), ...rest)).toEqual(compare(...mapFd(12), ...rest));
+    expect(compare(...mapFd(7), ...rest)).toEqual(Buffer.concat([...mapFd(0), ...rest]));
+    // A plain 64-bit constant stays; a map value's address (by the map's fd too) does not.
+    expect(compare(insn(0x18, 2, 0, 7), insn(0, 0, 0, 0))).toEqual(
+      Buffer.concat([insn(0x18, 2, 0, 7), insn(0, 0, 0, 0)]),
+    );
+    expect(compare(insn(0x18, 2, 2, 9), insn(0, 0, 0, 0))).toEqual(
+      Buffer.concat([insn(0x18, 2, 2, 0), insn(0, 0, 0, 0)]),
+    );
   });
 });

@@ -64,7 +64,7 @@ from bcc.libbcc import lib  # noqa: E402
 from run_outputs import RunOutputs  # noqa: E402 - imports bcc too
 from kernel_symbols import KernelSymbols  # noqa: E402
 import attach_hints  # noqa: E402
-from bcc_headers import PrecompiledHeaders, blames_headers  # noqa: E402
+from bcc_headers import PrecompiledHeaders, blames_headers, without_map_fds  # noqa: E402
 from trace_tasks import TraceTasks  # noqa: E402
 
 
@@ -199,6 +199,22 @@ def reset_tracefs():
 def function_names(b):
     return [lib.bpf_function_name(b.module, i).decode()
             for i in range(lib.bpf_num_functions(b.module))]
+
+
+def bytecode(b):
+    """What clang made of each function of a compiled module (nothing is loaded), as two
+    compiles of one source are compared: the fds of the maps each created left out."""
+    return {name: without_map_fds(b.dump_func(name)) for name in function_names(b)}
+
+
+def compiled_bytecode(source, cflags):
+    """The bytecode of `source` compiled with `cflags`: the check of a PCH."""
+    with captured_stderr([]):
+        b = LabBPF(text=source, cflags=cflags)
+    try:
+        return bytecode(b)
+    finally:
+        b.cleanup()
 
 
 def plain(text):
@@ -723,7 +739,8 @@ class Worker:
         # The program of the latest run: detached when the run stops, freed when replaced.
         self.current = None
         self.active = None
-        self.headers = PrecompiledHeaders()
+        # A build of a PCH in the background wakes the serve loop when its clang exits.
+        self.headers = PrecompiledHeaders(on_built=lambda: self.events.put(('headers',)))
 
     def warm_up(self):
         # BCC's precompiled headers, built by the sandbox's first worker (before a template of
@@ -769,12 +786,15 @@ class Worker:
         """BCC's compile of `source` (nothing attached; raises what BCC raises), with the
         precompiled headers while they work; what clang printed goes to `log`. A `known_good`
         source is the lab's own: if it fails with the headers, they are at fault."""
-        cflags = self.headers.cflags()
+        self.headers.await_build_for(source, compiled_bytecode)
+        cflags = self.headers.cflags(source)
         attempt = []
         try:
+            started = time.monotonic()
             with captured_stderr(attempt):
                 bpf = LabBPF(text=source, cflags=cflags)
             log.extend(attempt)
+            self.headers.learn(source, time.monotonic() - started, lambda: bytecode(bpf))
             return bpf
         except Exception:
             if not cflags or not (known_good or blames_headers(''.join(attempt))):
@@ -784,8 +804,8 @@ class Worker:
         # the file): compile as BCC does without them, and stop using them if that works.
         with captured_stderr(log):
             bpf = LabBPF(text=source)
-        self.headers.turn_off('a compile failed with them and worked without: '
-                              + ''.join(attempt).strip()[:300])
+        self.headers.refuse(cflags, 'a compile failed with it and worked without: '
+                            + ''.join(attempt).strip()[:300])
         return bpf
 
     def use(self, program):
@@ -1078,10 +1098,14 @@ class Worker:
             # wake up on a timer (each wake-up costs host CPU under software emulation).
             timeout = (max(0.0, self.active.deadline - time.monotonic()) + 0.01
                        if self.active else None)
-            if self.active is None and self.events.empty():
-                # Once, when a start skipped the warm-up for a waiting run: at the first
-                # moment nothing waits, rather than before that run's compile.
-                self.headers.build(captured_output)
+            if self.events.empty():
+                if self.active is None:
+                    # Once, when a start skipped the warm-up for a waiting run: at the first
+                    # moment nothing waits, rather than before that run's compile.
+                    self.headers.build(captured_output)
+                # The includes of sources compiled since, run or not: a learner's next Run
+                # with the same includes should not wait for the one attached to end.
+                self.headers.at_idle(captured_output, compiled_bytecode)
             try:
                 event = self.events.get(timeout=timeout)
             except queue.Empty:
@@ -1097,7 +1121,10 @@ class Worker:
             if event is None:
                 continue
             if event[0] == 'eof':
+                self.headers.close()
                 return
+            if event[0] == 'headers':
+                continue  # a build's clang exited: checked above, at the next idle moment
             if event[0] == 'limit':
                 _, run_id, text = event
                 if self.active and self.active.id == run_id:

@@ -20,7 +20,7 @@ import {
   templatesDir,
   type VmTemplate,
 } from './template-store.js';
-import { warmUp } from './warm-up.js';
+import { precompileLessonIncludes, warmUp } from './warm-up.js';
 
 export interface TemplateBuildOptions {
   force?: boolean;
@@ -66,6 +66,7 @@ export async function buildTemplate(
     try {
       report(`template ${key}: warming up (import BCC, compile, load and attach a probe)`);
       await warmUp(sandbox);
+      await precompileLessonIncludes(sandbox, (text) => report(`template ${key}: ${text}`));
       report(`template ${key}: saving`);
       await sandbox.saveState(join(partial, 'state.bin'));
     } finally {

@@ -16,7 +16,7 @@ import { join } from 'node:path';
 import { cacheRoot } from '../paths.js';
 
 /** Bump when the template build procedure changes (what is warmed, how it is saved). */
-const TEMPLATE_BUILDER_VERSION = 1;
+const TEMPLATE_BUILDER_VERSION = 2; // 2: with the built-in lessons' includes precompiled
 
 export interface TemplateManifest {
   key: string;

@@ -6,6 +6,9 @@
  * new-source Run costs.
  */
 import { randomUUID } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { PACKAGE_ROOT } from '../paths.js';
 import { prepareProbe } from '../probe/prepare.js';
 import { ProbeRun } from '../probe/probe-run.js';
 import { execInSandbox } from './exec.js';
@@ -68,4 +71,75 @@ export async function warmTranslation(sandbox: Sandbox): Promise<void> {
   const source = `// translation warm-up ${randomUUID()}\n${WARM_UP_SOURCE}`;
   const prepared = await prepareProbe(sandbox.agent, source, { timeoutMs: WARM_UP_TIMEOUT_MS });
   if (prepared.error) throw new Error(`the warm-up compile failed: ${prepared.error.message}`);
+}
+
+/**
+ * The `#include <...>` lines a program opens with, past blank lines and line comments: what the
+ * BCC worker can precompile (runner/guest/bcc_headers.py reads them more thoroughly).
+ */
+export function leadingIncludes(source: string): string[] {
+  const includes: string[] = [];
+  for (const line of source.split('\n').map((text) => text.trim())) {
+    if (line === '' || line.startsWith('//')) continue;
+    const include = /^#\s*include\s*<([^<>]+)>$/.exec(line);
+    if (!include) break;
+    includes.push(`#include <${include[1]}>`);
+  }
+  return includes;
+}
+
+/** The distinct include lists the built-in lessons' C programs (given and solved) open with. */
+export function lessonIncludeLists(lessonsDir = join(PACKAGE_ROOT, 'lessons')): string[][] {
+  const lists = new Map<string, string[]>();
+  for (const lesson of readdirSync(lessonsDir, { withFileTypes: true })) {
+    if (!lesson.isDirectory()) continue;
+    for (const folder of ['files', 'solution']) {
+      let names: string[];
+      try {
+        names = readdirSync(join(lessonsDir, lesson.name, folder));
+      } catch {
+        continue;
+      }
+      for (const name of names.filter((file) => file.endsWith('.c'))) {
+        const includes = leadingIncludes(
+          readFileSync(join(lessonsDir, lesson.name, folder, name), 'utf8'),
+        );
+        if (includes.length > 0) lists.set(includes.join('\n'), includes);
+      }
+    }
+  }
+  return [...lists.values()];
+}
+
+/**
+ * For a template: has the BCC worker precompile the includes the built-in lessons' programs
+ * open with, so every sandbox restored from it compiles them in seconds from its first Run
+ * (lesson 12's <linux/fs.h> is 26-28 s of each compile under emulation without). Each list is
+ * compiled twice: the worker queues a PCH of includes that made a compile slow, and the second
+ * compile waits for that PCH and its check. The probe keeps a map, so the worker keeps nothing
+ * of it loaded. Another course's includes are precompiled in each sandbox as its learners
+ * compile them.
+ */
+export async function precompileLessonIncludes(
+  sandbox: Sandbox,
+  onProgress: (text: string) => void = () => {},
+): Promise<void> {
+  for (const includes of lessonIncludeLists()) {
+    onProgress(`precompiling ${includes.map((line) => line.slice('#include '.length)).join(' ')}`);
+    for (const round of ['parse', 'precompiled']) {
+      const source = `${includes.join('\n')}
+BPF_ARRAY(ebpf_lab_counts, u64, 1);
+int ebpf_lab_includes(void *ctx) {
+    u32 key = 0;
+    ebpf_lab_counts.increment(key);
+    return 0;
+}
+// ${round}
+`;
+      const prepared = await prepareProbe(sandbox.agent, source, { timeoutMs: WARM_UP_TIMEOUT_MS });
+      // Not the template's failure: its sandboxes compile these as a learner's would.
+      if (prepared.error) onProgress(`  not precompiled: ${prepared.error.message}`);
+      if (prepared.error) break;
+    }
+  }
 }

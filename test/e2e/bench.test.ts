@@ -26,6 +26,8 @@ it('measures a cold boot, a template restore and the browser Run side by side, a
     'pss_mb_per_sandbox',
     'pss_mb_restored',
     'private_mb_per_sandbox',
+    'includes_compile_ms',
+    'includes_compile_ms_unprecompiled',
   ] as const) {
     expect(typeof result[field], field).toBe('number');
     expect(Number.isFinite(result[field]), field).toBe(true);

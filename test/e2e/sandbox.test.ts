@@ -82,19 +82,19 @@ describe("BCC's headers, precompiled in the sandbox", () => {
     await new Promise((resolve) => setTimeout(resolve, 5_500));
   };
 
-  it('are there once the sandbox answers a compile, and every compile reads them', async () => {
-    // Restored from the template, the sandbox has them from the start; booted cold, its
-    // worker's warm-up builds them, and a compile sent meanwhile waits for it.
-    expect((await prepareProbe(sandbox().agent, newSource('first compile'))).error).toBeUndefined();
-    expect(await pchExists()).toBe(true);
-    // bpftrace in the sandbox sees the worker open the file while it compiles a new source.
+  /**
+   * Has bpftrace in the sandbox watch for the first open of a file whose path starts with
+   * `path`; resolves, once it is attached, to what it will print ("opened by <comm>"), boxed:
+   * a promise resolving to a promise would wait for both.
+   */
+  const watchOpen = async (path: string): Promise<{ output: Promise<string> }> => {
     let attached!: () => void;
     const ready = new Promise<void>((resolve) => {
       attached = resolve;
     });
     const watch = execInSandbox(
       sandbox().agent,
-      `timeout 120 bpftrace -e 'tracepoint:syscalls:sys_enter_openat /str(args.filename) == "${PCH}"/ { printf("opened by %s\\n", comm); exit(); }'`,
+      `timeout 120 bpftrace -e 'tracepoint:syscalls:sys_enter_openat /strncmp(str(args.filename), "${path}", ${path.length}) == 0/ { printf("opened by %s\\n", comm); exit(); }'`,
       {
         timeoutMs: 150_000,
         onOutput: (_, text) => {
@@ -102,12 +102,58 @@ describe("BCC's headers, precompiled in the sandbox", () => {
         },
       },
     );
-    // Should bpftrace fail to start, the assertion below shows what it said.
+    // Should bpftrace fail to start, the caller's assertion shows what it said.
     void watch.then(() => attached());
     await ready;
+    return { output: watch.then((result) => result.stdout + result.stderr) };
+  };
+
+  it('are there once the sandbox answers a compile, and every compile reads them', async () => {
+    // Restored from the template, the sandbox has them from the start; booted cold, its
+    // worker's warm-up builds them, and a compile sent meanwhile waits for it.
+    expect((await prepareProbe(sandbox().agent, newSource('first compile'))).error).toBeUndefined();
+    expect(await pchExists()).toBe(true);
+    // bpftrace in the sandbox sees the worker open the file while it compiles a new source.
+    const opened = await watchOpen(PCH);
     const prepared = await prepareProbe(sandbox().agent, newSource('read the headers'));
     expect(prepared.error).toBeUndefined();
-    expect((await watch).stdout).toContain('opened by ebpf-lab-bcc');
+    expect(await opened.output).toContain('opened by ebpf-lab-bcc');
+  });
+
+  it("precompile a source's slow includes after its compile, for every source that opens with them", async () => {
+    // <linux/sched.h> is several times BCC's own headers: the first compile parses it, and the
+    // worker then precompiles BCC's headers with it, in the background. The probe keeps a map,
+    // whose fd is in its bytecode: the PCH's check must see past it.
+    const withSched = (words: string) => `#include <linux/sched.h>
+BPF_HASH(starts, u32, u64);
+int count_starts(void *ctx) {
+    u32 pid = bpf_get_current_pid_tgid() >> 32;
+    starts.increment(pid);
+    return 0;
+}
+// ${words} ${Date.now()}
+`;
+    const includesPchs = async () =>
+      (await execInSandbox(sandbox().agent, 'ls /var/cache/ebpf-lab/')).stdout
+        .split('\n')
+        .filter((name) => name.startsWith('includes-'));
+    const before = await includesPchs();
+    expect(
+      (await prepareProbe(sandbox().agent, withSched('parses sched.h'))).error,
+    ).toBeUndefined();
+    // The next such compile waits for that build and its check, then reads the new PCH.
+    const opened = await watchOpen('/var/cache/ebpf-lab/includes-');
+    const prepared = await prepareProbe(sandbox().agent, withSched('reads the PCH'));
+    expect(prepared.error).toBeUndefined();
+    expect(prepared.warnings).toEqual([]);
+    expect(await opened.output).toContain('opened by ebpf-lab-bcc');
+    const added = (await includesPchs()).filter((name) => !before.includes(name));
+    expect(added).toHaveLength(1);
+    // Spoiled, it is dropped, and the compile is made again without it.
+    await execInSandbox(sandbox().agent, `truncate -s 100000 /var/cache/ebpf-lab/${added[0]}`);
+    const spoiled = await prepareProbe(sandbox().agent, withSched('after the spoiler'));
+    expect(spoiled.error).toBeUndefined();
+    expect(await includesPchs()).toEqual(before);
   });
 
   it('spoiled by the learner, are dropped, compiles still work, and the next worker builds them', async () => {

@@ -104,6 +104,15 @@ describe('restored sandboxes are each as fresh as a boot', () => {
         'cat /sys/kernel/debug/tracing/kprobe_events | wc -l',
       );
       expect(kprobes.stdout.trim()).toBe('0');
+      // The built-in lessons' slow includes (lesson 12's <linux/fs.h>) come precompiled, and the
+      // probe that precompiled them is not left loaded.
+      const cached = await execInSandbox(a.sandbox.agent, 'ls /var/cache/ebpf-lab/');
+      expect(cached.stdout).toMatch(/^includes-[0-9a-f]{16}\.pch$/m);
+      const loaded = await execInSandbox(
+        a.sandbox.agent,
+        'bpftool prog show name ebpf_lab_includes',
+      );
+      expect(loaded.stdout).toBe('');
     } finally {
       await Promise.all([a.sandbox.stop(), b.sandbox.stop()]);
     }
