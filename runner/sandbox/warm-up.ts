@@ -137,9 +137,11 @@ int ebpf_lab_includes(void *ctx) {
 // ${round}
 `;
       const prepared = await prepareProbe(sandbox.agent, source, { timeoutMs: WARM_UP_TIMEOUT_MS });
-      // Not the template's failure: its sandboxes compile these as a learner's would.
-      if (prepared.error) onProgress(`  not precompiled: ${prepared.error.message}`);
-      if (prepared.error) break;
+      if (prepared.error) {
+        // Not the template's failure: its sandboxes compile these as a learner's would.
+        onProgress(`  not precompiled: ${prepared.error.message}`);
+        break;
+      }
     }
   }
 }
