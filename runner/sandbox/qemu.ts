@@ -27,7 +27,13 @@ import {
   type SandboxExit,
   type SandboxStartOptions,
 } from './sandbox.js';
-import { findTemplate, type TemplateSpec, templateKey, type VmTemplate } from './template-store.js';
+import {
+  findTemplate,
+  markTemplateUsed,
+  type TemplateSpec,
+  templateKey,
+  type VmTemplate,
+} from './template-store.js';
 
 /** Every sandbox qemu carries this in its command line, so stray ones can be found. */
 export const SANDBOX_PROCESS_NAME = 'ebpf-lab-sandbox';
@@ -333,6 +339,7 @@ export class QemuSandboxDriver implements SandboxDriver {
       const sandbox = await QemuSandbox.boot(config, LIMITS.restoreTimeoutMs.value, options, {
         restore: found.template,
       });
+      markTemplateUsed(found.template);
       return sandbox;
     } catch (error) {
       if (options.signal?.aborted) throw error;

@@ -6,13 +6,15 @@
  * never restored.
  */
 import { existsSync } from 'node:fs';
-import { mkdir, open, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, open, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { imagesDir, isProcessAlive, removeStalePartials, runTool } from '../image/build.js';
+import { isProcessAlive, removeStalePartials, runTool } from '../image/build.js';
 import { LIMITS } from '../limits.js';
 import { QemuSandbox, type QemuSandboxDriver } from './qemu.js';
 import {
   findTemplate,
+  markTemplateUsed,
+  pruneTemplates,
   qemuVersion,
   sha256File,
   type TemplateManifest,
@@ -37,6 +39,8 @@ export async function buildTemplate(
   const existing = findTemplate(key, config.memoryMiB, root);
   if ('template' in existing && !options.force) {
     report(`template ${key}: cached`);
+    markTemplateUsed(existing.template);
+    await pruneAndReport(key, root, report);
     return existing.template;
   }
   await mkdir(root, { recursive: true });
@@ -98,12 +102,18 @@ export async function buildTemplate(
     await rm(partial, { recursive: true, force: true });
     await rm(buildMemory, { force: true });
   }
-  const pruned = await pruneTemplatesOfGoneImages(root);
-  if (pruned > 0) report(`removed ${pruned} template(s) of guest images no longer cached`);
+  await pruneAndReport(key, root, report);
   const built = findTemplate(key, config.memoryMiB, root);
   if ('missing' in built) throw new Error(`the template build finished but ${built.missing}`);
   report(`template ${key}: ready (${Math.round(performance.now() - started)} ms)`);
   return built.template;
+}
+
+async function pruneAndReport(key: string, root: string, report: (text: string) => void) {
+  const pruned = await pruneTemplates(key, root);
+  if (pruned > 0) {
+    report(`removed ${pruned} template(s) of guest images no longer cached or unused for 7 days`);
+  }
 }
 
 /** RAM files of template builds whose process died before cleaning up (1 GiB of tmpfs each). */
@@ -114,34 +124,4 @@ async function removeStaleBuildMemory(): Promise<void> {
     if (match && !isProcessAlive(Number(match[1])))
       await rm(join('/dev/shm', entry), { force: true });
   }
-}
-
-/**
- * Removes templates whose guest image was pruned (a new recipe). Templates of images still
- * cached stay: other checkouts on the same machine may be using them.
- */
-async function pruneTemplatesOfGoneImages(root: string): Promise<number> {
-  let removed = 0;
-  for (const entry of await readdir(root)) {
-    if (!/^template-[0-9a-f]+$/.test(entry)) continue;
-    let imageId: string;
-    try {
-      imageId = (
-        JSON.parse(await readFile(join(root, entry, 'manifest.json'), 'utf8')) as TemplateManifest
-      ).imageId;
-    } catch {
-      continue; // unreadable: findTemplate refuses it; a rebuild replaces it
-    }
-    const [rootHash, initHash] = imageId.split('-');
-    const images = imagesDir();
-    if (
-      existsSync(join(images, `rootfs-${rootHash}`)) &&
-      existsSync(join(images, `initramfs-${initHash}.cpio`))
-    ) {
-      continue;
-    }
-    await rm(join(root, entry), { recursive: true, force: true });
-    removed++;
-  }
-  return removed;
 }

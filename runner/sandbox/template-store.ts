@@ -11,8 +11,10 @@
  */
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync, utimesSync } from 'node:fs';
+import { readdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import { imagesDir, PRUNE_UNUSED_MS } from '../image/build.js';
 import { cacheRoot } from '../paths.js';
 
 /** Bump when the template build procedure changes (what is warmed, how it is saved). */
@@ -115,4 +117,63 @@ export function findTemplate(key: string, memoryMiB: number, dir = templatesDir(
     return { missing: 'the template state file is missing or corrupt (checksum mismatch)' };
   }
   return { template: { dir: where, memory, state, manifest } };
+}
+
+/**
+ * Records that a template is in use (its manifest's mtime): a sandbox restored from it, or a
+ * set-up that found it current. pruneTemplates keeps what was used within PRUNE_UNUSED_MS.
+ */
+export function markTemplateUsed(template: VmTemplate, now = new Date()): void {
+  try {
+    utimesSync(join(template.dir, 'manifest.json'), now, now);
+  } catch {
+    // read-only cache or removed meanwhile: the template is only pruned sooner
+  }
+}
+
+/**
+ * Removes templates that cannot or will not be restored again, each about 0.4 GB on disk:
+ * those of guest images no longer cached, and those of other keys (another qemu version,
+ * memory size or build procedure) that nobody used for PRUNE_UNUSED_MS. Recently used ones of
+ * other keys stay, like other recipes' images: one cache serves every checkout on the machine.
+ * Returns how many were removed.
+ */
+export async function pruneTemplates(
+  keepKey: string,
+  dir = templatesDir(),
+  now = Date.now(),
+): Promise<number> {
+  let removed = 0;
+  for (const entry of await readdir(dir).catch(() => [] as string[])) {
+    const key = /^template-([0-9a-f]+)$/.exec(entry)?.[1];
+    if (!key || key === keepKey) continue;
+    const where = join(dir, entry);
+    if (imageIsGone(where) || now - (await lastUsed(where)) >= PRUNE_UNUSED_MS) {
+      await rm(where, { recursive: true, force: true });
+      removed++;
+    }
+  }
+  return removed;
+}
+
+/** The template's guest image is no longer in the cache (a new recipe pruned it). */
+function imageIsGone(where: string): boolean {
+  let imageId: string;
+  try {
+    imageId = (JSON.parse(readFileSync(join(where, 'manifest.json'), 'utf8')) as TemplateManifest)
+      .imageId;
+  } catch {
+    return false; // unreadable or half-written: left to the age rule
+  }
+  const [rootHash, initHash] = imageId.split('-');
+  return !(
+    existsSync(join(imagesDir(), `rootfs-${rootHash}`)) &&
+    existsSync(join(imagesDir(), `initramfs-${initHash}.cpio`))
+  );
+}
+
+/** When the template was last used: its manifest's mtime, else the folder's. */
+async function lastUsed(where: string): Promise<number> {
+  const manifest = await stat(join(where, 'manifest.json')).catch(() => undefined);
+  return (manifest ?? (await stat(where))).mtimeMs;
 }
