@@ -162,6 +162,9 @@ export const classroomGuest: FakeGuest = (message, sandbox) => {
     case 'dump-programs':
       sandbox.emit({ type: 'programs', id: message.id, programs: [] });
       break;
+    case 'unload-program':
+      sandbox.emit({ type: 'program-unloaded', id: message.id, unloaded: false });
+      break;
     case 'stop':
       sandbox.emit({ type: 'run-stopped', id: message.id, reason: 'requested' });
       break;

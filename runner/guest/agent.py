@@ -375,6 +375,10 @@ class Worker:
         if unavailable and message['type'] in ('run', 'prepare'):
             self.fail_run({'id': message['id'], 'type': message['type']}, 'internal',
                           f'BCC is not available: {unavailable}.', 'error')
+        elif unavailable and message['type'] == 'unload-program':
+            # No worker, so nothing of it is loaded.
+            self.channel.send({'type': 'program-unloaded', 'id': message['id'],
+                               'unloaded': False})
 
 
 class Shell:
@@ -635,6 +639,9 @@ class Agent:
         self.worker.send(message)
 
     def on_dump_programs(self, message):
+        self.worker.send(message)
+
+    def on_unload_program(self, message):
         self.worker.send(message)
 
     def on_exec(self, message):

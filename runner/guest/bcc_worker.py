@@ -894,6 +894,20 @@ class Worker:
         dumps = list(program.kernel_dumps.values()) if program else []
         send({'type': 'programs', 'id': message['id'], 'programs': dumps[:64]})
 
+    def unload_program(self, message):
+        """Unloads the program of a source that the cache keeps loaded for a quick re-run,
+        unless it is running. The lab sends it after its own warm-up compiles, so a learner's
+        `bpftool prog show` lists only programs they ran."""
+        key = hashlib.sha256(message['source'].encode()).hexdigest()
+        program = self.cache.get(key)
+        unloaded = program is not None and not (self.active and program is self.current)
+        if unloaded:
+            del self.cache[key]
+            if program is self.current:
+                self.current = None
+            program.bpf.cleanup()
+        send({'type': 'program-unloaded', 'id': message['id'], 'unloaded': unloaded})
+
     # ------------------------------------------------------------------ run lifecycle
 
     def run(self, message):
@@ -1150,6 +1164,8 @@ class Worker:
             self.prepare(message)
         elif message['type'] == 'dump-programs':
             self.dump_programs(message)
+        elif message['type'] == 'unload-program':
+            self.unload_program(message)
         elif message['type'] == 'stop':
             self.stop(reason='requested', run_id=message['id'])
 
@@ -1168,6 +1184,8 @@ class Worker:
                   'error': {'kind': 'internal', 'message': text, 'log': trace[-(1 << 16):]}})
         elif kind == 'dump-programs':
             send({'type': 'programs', 'id': message['id'], 'programs': []})
+        elif kind == 'unload-program':
+            send({'type': 'program-unloaded', 'id': message['id'], 'unloaded': False})
         elif kind in ('run', 'stop'):
             run = self.active
             self.active = None

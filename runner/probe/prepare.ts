@@ -25,6 +25,18 @@ export interface PrepareOptions {
   attach?: AttachSpec[];
 }
 
+/**
+ * Unloads the program of `source` that the sandbox keeps loaded for a quick re-run (unless it
+ * is running). For the lab's own warm-up programs: a learner's `bpftool prog show` should list
+ * only what they ran. Says whether there was one to unload.
+ */
+export async function unloadProgram(agent: AgentConnection, source: string): Promise<boolean> {
+  const id = randomUUID();
+  const answer = agent.waitFor('program-unloaded', (m) => m.id === id, 30_000);
+  agent.send({ type: 'unload-program', id, source });
+  return (await answer).unloaded;
+}
+
 export async function prepareProbe(
   agent: AgentConnection,
   source: string,

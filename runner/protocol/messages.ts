@@ -97,6 +97,11 @@ export const HostMessage = z.discriminatedUnion('type', [
         .describe("The run's attach points, if known: the program is loaded ahead as their kind."),
     })
     .describe('Compile ahead of a run (the editor sends it while the learner types).'),
+  z
+    .strictObject({ type: z.literal('unload-program'), id, source: z.string().max(1 << 20) })
+    .describe(
+      "Unloads the program of `source` kept loaded for a quick re-run, unless it is running: after the lab's own warm-up compiles.",
+    ),
   z.strictObject({
     type: z.literal('exec'),
     id,
@@ -354,6 +359,9 @@ export const AgentMessage = z.discriminatedUnion('type', [
       })
       .nullable(),
   }),
+  z
+    .strictObject({ type: z.literal('program-unloaded'), id, unloaded: z.boolean() })
+    .describe('`unloaded` is false when nothing of that source was loaded, or it is running.'),
   z.strictObject({
     type: z.literal('programs'),
     id,

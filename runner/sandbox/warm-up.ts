@@ -9,7 +9,7 @@ import { randomUUID } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PACKAGE_ROOT } from '../paths.js';
-import { prepareProbe } from '../probe/prepare.js';
+import { prepareProbe, unloadProgram } from '../probe/prepare.js';
 import { ProbeRun } from '../probe/probe-run.js';
 import { execInSandbox } from './exec.js';
 import type { Sandbox } from './sandbox.js';
@@ -58,6 +58,8 @@ export async function warmUp(sandbox: Sandbox): Promise<void> {
     clearTimeout(timer);
     await run.stop();
   }
+  // Warm now, and of no use to the learner, who would find it in `bpftool prog show`.
+  await unloadProgram(sandbox.agent, WARM_UP_SOURCE);
 }
 
 /**
@@ -65,12 +67,14 @@ export async function warmUp(sandbox: Sandbox): Promise<void> {
  * but qemu translates guest code into host code afresh in every process, and clang is a lot of
  * code. One compile of a source the worker has never seen (the template's worker has the plain
  * warm-up cached) pays that translation, about a third of a first Run, before a learner's first
- * Run would. Compile only: nothing is attached that a learner's Run could meet.
+ * Run would. Compiled and loaded as a compile-ahead is, then unloaded: nothing is left that a
+ * learner's Run could meet or `bpftool prog show` would list.
  */
 export async function warmTranslation(sandbox: Sandbox): Promise<void> {
   const source = `// translation warm-up ${randomUUID()}\n${WARM_UP_SOURCE}`;
   const prepared = await prepareProbe(sandbox.agent, source, { timeoutMs: WARM_UP_TIMEOUT_MS });
   if (prepared.error) throw new Error(`the warm-up compile failed: ${prepared.error.message}`);
+  await unloadProgram(sandbox.agent, source);
 }
 
 /**

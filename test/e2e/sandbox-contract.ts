@@ -11,7 +11,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LIMITS } from '../../runner/limits.js';
 import { dumpPrograms } from '../../runner/probe/bytecode.js';
-import { prepareProbe } from '../../runner/probe/prepare.js';
+import { prepareProbe, unloadProgram } from '../../runner/probe/prepare.js';
 import { ProbeRun, type ProbeRunEvent } from '../../runner/probe/probe-run.js';
 import { LAB_TASKS } from '../../runner/protocol/lab-tasks.js';
 import type { AttachSpec } from '../../runner/protocol/messages.js';
@@ -512,6 +512,36 @@ int count(void *ctx) {
       expect(whileAttached).toEqual(loadedAhead);
       // Its kernel copy was read ahead, before anything was attached.
       expect(programs[0]?.xlated.at(-1)).toMatchObject({ text: '(95) exit', line: 3 });
+    });
+
+    it("unloads a program kept for a quick re-run on the lab's request, never a running one", async () => {
+      const stamp = Date.now() % 1_000_000;
+      const [kept, running] = [`kept_${stamp}`, `running_${stamp}`];
+      const sourceOf = (name: string) => HELLO_WORLD.replace('hello_world', name);
+      const shown = async (name: string) =>
+        (await execInSandbox(sandbox.agent, `bpftool prog show name ${name}`)).stdout;
+      expect((await prepareProbe(sandbox.agent, sourceOf(kept))).error).toBeUndefined();
+      expect(await shown(kept)).toMatch(/^\d+: kprobe\s+name /m);
+      const run = ProbeRun.start(sandbox.agent, {
+        source: sourceOf(running),
+        attach: [{ kind: 'kprobe', target: 'clone' }],
+      });
+      try {
+        await run.attached;
+        expect(await unloadProgram(sandbox.agent, sourceOf(kept))).toBe(true);
+        expect(await shown(kept)).toBe('');
+        // Running: left as it is, attached.
+        expect(await unloadProgram(sandbox.agent, sourceOf(running))).toBe(false);
+        expect(await shown(running)).toMatch(/^\d+: kprobe\s+name /m);
+        // Never compiled: nothing to unload.
+        expect(await unloadProgram(sandbox.agent, sourceOf(`never_${stamp}`))).toBe(false);
+      } finally {
+        await run.stop();
+      }
+      // Stopped, it is only kept for a re-run, and goes too; the same source compiles again.
+      expect(await unloadProgram(sandbox.agent, sourceOf(running))).toBe(true);
+      expect(await shown(running)).toBe('');
+      expect((await prepareProbe(sandbox.agent, sourceOf(kept))).cached).toBe(false);
     });
 
     it('loads a compiled-ahead source as the kind its Run will attach (a tracepoint)', async () => {
