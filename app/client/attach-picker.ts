@@ -18,7 +18,8 @@ export class AttachPicker {
   private readonly select: HTMLSelectElement;
   private readonly choices = new Map<string, AttachChoice[]>();
 
-  constructor(lessonAttach: readonly AttachChoice[]) {
+  /** `changed` runs when the learner picks another choice. */
+  constructor(lessonAttach: readonly AttachChoice[], changed: () => void) {
     const id = 'attach-picker';
     this.select = h('select', { id, class: 'attach-select' });
     if (lessonAttach.length > 0) {
@@ -34,7 +35,10 @@ export class AttachPicker {
     const showChoice = () => {
       this.select.title = this.select.selectedOptions[0]?.textContent ?? '';
     };
-    this.select.addEventListener('change', showChoice);
+    this.select.addEventListener('change', () => {
+      showChoice();
+      changed();
+    });
     showChoice();
     this.element = h(
       'div',

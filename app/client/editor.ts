@@ -24,7 +24,8 @@ export interface EditorActions {
   stop(): void;
   /** Run the lesson's checks against the files. */
   check(): void;
-  /** The probe's source changed and typing paused: compile it ahead. */
+  /** The probe's source changed and typing paused, or the attach picker changed: compile it
+   * ahead (and load it as the picker's kind). */
   prepare(source: string): void;
   /** Any file's text changed (typing, Reset, a lesson reload...). */
   edited(): void;
@@ -106,7 +107,11 @@ export class EditorPane {
 
     this.diagnostics = new Diagnostics((line, column) => this.revealPosition(line, column));
     this.diagnostics.setModel(this.runFile?.model ?? null);
-    this.attachPicker = new AttachPicker(lesson.attach);
+    // The compile-ahead loads the program as the picker's kind: a new kind, a new load ahead.
+    this.attachPicker = new AttachPicker(lesson.attach, () => {
+      const source = this.runSource();
+      if (source !== null) this.actions.prepare(source);
+    });
 
     this.runButton = button('Run', () => this.actions.run(), {
       class: 'primary run-button',

@@ -5,7 +5,7 @@
  * when its files change on disk.
  */
 import { WEB_PROTOCOL_VERSION } from '../shared/constants.js';
-import type { Phase, ServerMessage, ServerMessageOf } from '../shared/protocol.js';
+import type { AttachChoice, Phase, ServerMessage, ServerMessageOf } from '../shared/protocol.js';
 import { fetchLesson, type Lesson, markLessonStarted } from './api.js';
 import { BytecodeView } from './bytecode-view.js';
 import { ChecksPanel } from './checks-panel.js';
@@ -104,7 +104,8 @@ class LessonPage {
   /** Set while a Run waits for the server's first answer (guards against double clicks). */
   private runPending: number | undefined;
   private sourceLimitBytes = DEFAULT_SOURCE_LIMIT;
-  /** The source last sent with `prepare` or `run`: the same text is not compiled ahead twice. */
+  /** The source and attach points last sent with `prepare` or `run` (see `prepareKey`): the
+   * same text is not compiled ahead twice for the same kind. */
   private lastPrepared: string | null = null;
   /** Compile ahead once the (re)connected sandbox is ready. */
   private prepareWhenReady = false;
@@ -274,7 +275,7 @@ class LessonPage {
       return;
     }
     this.runSourceLines = source.split(/\r?\n/);
-    this.lastPrepared = source;
+    this.lastPrepared = prepareKey(source, this.editor.attach);
     // The previous run's phase no longer holds; the server's answer will say what does.
     this.phase = null;
     this.runPending = window.setTimeout(() => this.clearRunPending(), RUN_ANSWER_TIMEOUT_MS);
@@ -335,12 +336,14 @@ class LessonPage {
 
   /** Compile-ahead of the probe's source (debounced by the editor while the learner types). */
   private prepare(source: string): void {
-    if (source === this.lastPrepared) return;
+    const attach = this.editor.attach;
+    const key = prepareKey(source, attach);
+    if (key === this.lastPrepared) return;
     // Too large to run: Run will say so; compiling it ahead would only earn an error.
     if (byteLength(source) > this.sourceLimitBytes) return;
     this.editor.diagnostics.sent(source);
-    if (this.connection.send({ type: 'prepare', source, attach: this.editor.attach })) {
-      this.lastPrepared = source;
+    if (this.connection.send({ type: 'prepare', source, attach })) {
+      this.lastPrepared = key;
     }
   }
 
@@ -633,4 +636,9 @@ class LessonPage {
   private sourceLine(line: number): string | undefined {
     return this.runSourceLines?.[line - 1] ?? this.editor.runSourceLine(line);
   }
+}
+
+/** What a compile-ahead was for: the sandbox loads the program ahead as the attach's kind. */
+function prepareKey(source: string, attach: readonly AttachChoice[]): string {
+  return `${JSON.stringify(attach)}\n${source}`;
 }

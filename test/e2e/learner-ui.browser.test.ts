@@ -781,6 +781,46 @@ describe('small things', () => {
     }
   });
 
+  it('a new "Attach to" choice loads the compiled-ahead program as that kind', {
+    timeout: 600_000,
+  }, async () => {
+    await openLesson('02-');
+    const name = `picked_${Date.now() % 100_000}`;
+    // One line: Monaco closes a `{` as it is typed, and types over that `}` only on its line.
+    await setEditorText(`int ${name}(void *ctx) { bpf_trace_printk("picked\\n"); return 0; }`);
+    const shell = page.getByRole('textbox', { name: 'Sandbox shell terminal' });
+    /** What `bpftool prog show` says of the program, asked in the shell until it says `kind`. */
+    const loadedAs = async (kind: string) => {
+      const shown = new RegExp(`\\d+: ${kind}\\s+name ${name}`);
+      await expect
+        .poll(
+          async () => {
+            await shell.focus();
+            await page.keyboard.type(`clear; bpftool prog show name ${name} | head -3\n`);
+            await page.waitForTimeout(1_000);
+            return region('Sandbox shell').evaluate(
+              (element) =>
+                (
+                  element.querySelector('.xterm') as
+                    | (Element & { bufferText?: () => string })
+                    | null
+                )?.bufferText?.() ?? '',
+            );
+          },
+          { timeout: 240_000, interval: 2_000 },
+        )
+        .toMatch(shown);
+    };
+    // Typing paused: compiled ahead and loaded as the lesson's kind, a kprobe.
+    await loadedAs('kprobe');
+    const picker = region('Editor').getByRole('combobox', { name: 'Attach to' });
+    await picker.selectOption({ label: 'tracepoint: syscalls:sys_enter_execve' });
+    // Picked, not typed: loaded again as a tracepoint, before any Run.
+    await loadedAs('tracepoint');
+    await shot('attach-picked-loaded-ahead');
+    await picker.selectOption({ index: 0 });
+  });
+
   it('wide code blocks in a lesson scroll instead of being cut', async () => {
     await page.setViewportSize({ width: 1100, height: 800 });
     try {
