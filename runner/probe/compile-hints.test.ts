@@ -60,6 +60,28 @@ describe('clang errors', () => {
     expect(d?.hint).toContain('`strlen` (line 4) is a C library function');
   });
 
+  it("answers clang's advice to include a C library header, and the header's absence", () => {
+    // clang 19 follows a call to printf with "include the header <stdio.h>": a learner who
+    // does so gets "'stdio.h' file not found". Both say why there is no such header here.
+    const source = '#include <stdio.h>\nint f(void *ctx) {\n  printf("hi\\n");\n  return 0;\n}\n';
+    const log = [
+      "/virtual/main.c:3:3: error: call to undeclared library function 'printf' with type 'int (const char *, ...)'; ISO C99 and later do not support implicit function declarations [-Wimplicit-function-declaration]",
+      "/virtual/main.c:3:3: note: include the header <stdio.h> or explicitly provide a declaration for 'printf'",
+      "/virtual/main.c:1:10: fatal error: 'stdio.h' file not found",
+    ].join('\n');
+    const [call, advice, missing] = diagnose(log, source);
+    expect(call?.hint).toContain('`printf` (line 3) is a C library function');
+    for (const d of [advice, missing]) {
+      expect(d?.hint).toContain('<stdio.h> is part of the C library');
+      expect(d?.hint).toContain('bpf_trace_printk');
+    }
+    for (const header of ['stdlib.h', 'string.h', 'sys/socket.h', 'unistd.h']) {
+      expect(compileHint(`'${header}' file not found`, '')).toContain(`<${header}> is part of`);
+    }
+    // A kernel header that is missing is another matter (a typo, a header of another kernel).
+    expect(compileHint("'linux/sched2.h' file not found", '')).toBeUndefined();
+  });
+
   it('names the header of a well-known kernel constant', () => {
     expect(compileHint("use of undeclared identifier 'TASK_COMM_LEN'", '')).toContain(
       '#include <linux/sched.h>',

@@ -23,6 +23,27 @@ function libraryCallHint(match: RegExpExecArray, source: string): string | undef
   return call === undefined ? undefined : describeLibraryCall(call);
 }
 
+/** Headers of the C library (not of the kernel), which a learner may reach for by habit. */
+const C_LIBRARY_HEADERS = [
+  'stdio',
+  'stdlib',
+  'string',
+  'strings',
+  'unistd',
+  'fcntl',
+  'time',
+  'math',
+  'signal',
+  'pthread',
+  'ctype',
+  'assert',
+  'errno',
+  'malloc',
+  'types',
+  'stat',
+  'socket',
+];
+
 export const COMPILE_HINTS: readonly CompileHint[] = [
   {
     id: 'stack-limit',
@@ -44,6 +65,24 @@ export const COMPILE_HINTS: readonly CompileHint[] = [
       'the kernel. Define the function yourself (as `static __always_inline`), or use a ' +
       'bpf_ helper.',
     refine: libraryCallHint,
+  },
+  {
+    id: 'c-library-header',
+    pattern: new RegExp(
+      `'((?:sys/)?(?:${C_LIBRARY_HEADERS.join('|')})\\.h)' file not found|` +
+        'include the header <([\\w/]+\\.h)> or explicitly provide a declaration',
+    ),
+    explanation: 'That header is part of the C library, which a BPF program does not have.',
+    refine: (match) => {
+      const header = match[1] ?? match[2] ?? '';
+      return (
+        `<${header}> is part of the C library, and a BPF program has none: it runs inside the ` +
+        'kernel, where there is no printf, malloc or file I/O, so there is no such header to ' +
+        'include. Remove the #include. To print, use `bpf_trace_printk("...\\n")`; u32, u64 ' +
+        'and the like need no header, and kernel definitions come from kernel headers such as ' +
+        '`<linux/sched.h>`.'
+      );
+    },
   },
   {
     id: 'variable-length-array',

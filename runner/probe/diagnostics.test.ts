@@ -17,7 +17,9 @@ int bpf_trace_printk(const char *fmt, ...) asm("llvm.bpf.extra");
 `;
 
 describe('parseClangDiagnostics', () => {
-  it('parses an error with a fix-it and a note in BCC helpers', () => {
+  it('parses an error with a fix-it, and its note in BCC helpers at the same place', () => {
+    // The learner's text never included helpers.h (BCC does): the note goes with the error it
+    // annotates, not on line 1, where it underlined a line with nothing wrong.
     expect(parseClangDiagnostics(TYPO)).toEqual([
       {
         line: 2,
@@ -26,8 +28,8 @@ describe('parseClangDiagnostics', () => {
         message: "use of undeclared identifier 'bpf_trace_prink'; did you mean 'bpf_trace_printk'?",
       },
       {
-        line: 1,
-        column: 1,
+        line: 2,
+        column: 5,
         severity: 'note',
         message: "in /virtual/include/bcc/helpers.h:552:5: 'bpf_trace_printk' declared here",
         file: '/virtual/include/bcc/helpers.h',
@@ -104,6 +106,29 @@ In file included from /x/a.h:1:
 /x/a.h:7:2: error: e2
 `;
     expect(parseClangDiagnostics(stderr).map((d) => d.line)).toEqual([2, 2]);
+  });
+
+  it('puts a note in a header the learner did not include with the warning before it', () => {
+    const stderr = `/virtual/main.c:4:9: warning: incompatible pointer types [-Wincompatible-pointer-types]
+    bpf_probe_read(buf, 4, p);
+        ^~~
+/virtual/include/bcc/helpers.h:320:1: note: passing argument to parameter 'dst' here
+`;
+    expect(parseClangDiagnostics(stderr).map((d) => [d.severity, d.line, d.column])).toEqual([
+      ['warning', 4, 9],
+      ['note', 4, 9],
+    ]);
+  });
+
+  it('keeps a note in an included header at the #include, and a lone note at line 1', () => {
+    const stderr = `In file included from /virtual/main.c:3:
+/usr/include/linux/x.h:7:2: note: defined here
+/virtual/include/bcc/helpers.h:9:1: note: nothing before it
+`;
+    expect(parseClangDiagnostics(stderr).map((d) => d.line)).toEqual([3, 3]);
+    expect(
+      parseClangDiagnostics('/virtual/include/bcc/helpers.h:9:1: note: alone\n')[0]?.line,
+    ).toBe(1);
   });
 
   it('keeps line 1 for headers reached without the learner file', () => {
@@ -302,7 +327,7 @@ describe('formatDiagnostic', () => {
   it('formats every parsed diagnostic of a real failure', () => {
     expect(parseClangDiagnostics(TYPO).map((d) => formatDiagnostic('hello.c', d))).toEqual([
       "hello.c:2:5: error: use of undeclared identifier 'bpf_trace_prink'; did you mean 'bpf_trace_printk'?",
-      "hello.c:1:1: note: in /virtual/include/bcc/helpers.h:552:5: 'bpf_trace_printk' declared here",
+      "hello.c:2:5: note: in /virtual/include/bcc/helpers.h:552:5: 'bpf_trace_printk' declared here",
     ]);
   });
 });

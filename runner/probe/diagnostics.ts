@@ -3,7 +3,9 @@
  * own file, so the editor can mark the right line and the CLI can print `hello.c:2:5: ...`.
  *
  * BCC compiles the learner's text as `/virtual/main.c`; problems found in other files (headers
- * the learner included, BCC's own helpers) are pinned to the learner line that led there.
+ * the learner included, BCC's own helpers) are pinned to the learner line that led there. A note
+ * in a file the learner's text did not include (BCC's helpers.h: "'bpf_trace_printk' declared
+ * here") stays with the diagnostic it annotates.
  */
 
 export interface SourceDiagnostic {
@@ -130,9 +132,13 @@ export function parseClangDiagnostics(
       includedAt.delete(file);
     }
     const where = columnText === undefined ? `${file}:${line}` : `${file}:${line}:${column}`;
+    // Clang prints a note right after what it annotates: where no #include of the learner's
+    // leads to its file, that is the place to show it, not line 1.
+    const annotated = severity === 'note' ? out.at(-1) : undefined;
+    const at = includedAt.get(file);
     return {
-      line: includedAt.get(file) ?? 1,
-      column: 1,
+      line: at ?? annotated?.line ?? 1,
+      column: at === undefined && annotated ? annotated.column : 1,
       severity,
       message: `in ${where}: ${message}`,
       file,
