@@ -141,11 +141,11 @@ async function shell(
   else await lab_.page.waitForTimeout(1000);
 }
 
-/** `kill %1`, as the text says, then `jobs` until bash reports the job gone. */
+/** `kill %%`, as the text says, then `jobs` until bash reports the job gone. */
 async function killJob(): Promise<void> {
-  const gone = /\[1\]\+ +(Terminated|Done|Exit)/g;
+  const gone = /\[\d+\][+-]? +(Terminated|Done|Exit)/g;
   const before = await lab_.countInTerminal('Sandbox shell', gone);
-  await lab_.typeInShell('kill %1');
+  await lab_.typeInShell('kill %%');
   await expect
     .poll(
       async () => {
