@@ -7,7 +7,7 @@ import { ATTACH_PRESETS } from '../shared/constants.js';
 import type { AttachChoice } from '../shared/protocol.js';
 import { h } from './dom.js';
 
-const AUTOMATIC_LABEL = 'Automatic (kprobe__… / TRACEPOINT_PROBE names)';
+const AUTOMATIC_LABEL = 'Automatic (BCC names: kprobe__…, TRACEPOINT_PROBE, LSM_PROBE…)';
 
 export function describeAttach(choices: readonly AttachChoice[]): string {
   return choices.map((c) => `${c.kind}: ${c.target}${c.fn ? ` → ${c.fn}()` : ''}`).join(', ');

@@ -732,7 +732,7 @@ export class LearnerSession {
     if (this.preparingSource === request.source) {
       this.setStatus(
         'compiling',
-        'Waiting for the compile started while you typed…',
+        'Waiting for the compile already started for this code…',
         request.lessonId,
       );
     } else if (this.preparingSource !== undefined) {
