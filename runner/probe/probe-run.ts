@@ -33,7 +33,7 @@ import { mentionsLabTask } from './c-value.js';
 import { explainDiagnostics } from './compile-hints.js';
 import { BCC_MAIN_FILE, parseClangDiagnostics, type SourceDiagnostic } from './diagnostics.js';
 import { parseTraceLine, type TraceLine } from './trace-line.js';
-import { explainVerifierLog, type VerifierReport } from './verifier.js';
+import { explainVerifierLog, type VerifierReport, withLearnerLines } from './verifier.js';
 
 export interface ProbeRunRequest {
   source: string;
@@ -346,6 +346,7 @@ export function describeRunError(
     if (first) error.message = `${message} Line ${first.line}: ${first.message}`;
   } else if (kind === 'verifier') {
     error.verifier = explainVerifierLog(log, source);
+    error.log = withLearnerLines(log, source);
     error.message = `${message} ${error.verifier.summary}`;
   }
   return error;

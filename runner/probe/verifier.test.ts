@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { explainVerifierLog, FALLBACK_EXPLANATION, VERIFIER_CAUSES } from './verifier.js';
+import {
+  explainVerifierLog,
+  FALLBACK_EXPLANATION,
+  VERIFIER_CAUSES,
+  withLearnerLines,
+} from './verifier.js';
 
 const STATS =
   'processed 2 insns (limit 1000000) max_states_per_insn 0 total_states 0 peak_states 0 mark_read 0';
@@ -444,5 +449,60 @@ int f(void *ctx) {
       );
       expect(report.line).toBe(2);
     });
+  });
+});
+
+describe('withLearnerLines', () => {
+  const source = [
+    'BPF_ARRAY(counter, u64, 1);',
+    '',
+    'int count_clones(void *ctx) {',
+    '    int zero = 0;',
+    '    u64 *count = counter.lookup(&zero);',
+    '    *count += 1;',
+    '    return 0;',
+    '}',
+    'int other(void *ctx) {',
+    '    return 0;',
+    '}',
+  ].join('\n');
+
+  it("puts the learner's line numbers in the log where BCC's rewritten source had its own", () => {
+    const log = [
+      '0: R1=ctx() R10=fp0',
+      '; int count_clones(void *ctx) { @ main.c:15',
+      '0: (b7) r1 = 0',
+      '; *count += 1; @ main.c:19',
+      '4: (79) r1 = *(u64 *)(r0 +0)',
+      "R0 invalid mem access 'map_value_or_null'",
+    ].join('\n');
+    expect(withLearnerLines(log, source)).toBe(
+      [
+        '0: R1=ctx() R10=fp0',
+        '; int count_clones(void *ctx) { @ line 3',
+        '0: (b7) r1 = 0',
+        '; *count += 1; @ line 6',
+        '4: (79) r1 = *(u64 *)(r0 +0)',
+        "R0 invalid mem access 'map_value_or_null'",
+      ].join('\n'),
+    );
+  });
+
+  it('drops the number where the text is rewritten by BCC or on more than one line', () => {
+    const log = [
+      '; u64 *count = bpf_map_lookup_elem((void *)bpf_pseudo_fd(1, -1), &zero); @ main.c:18',
+      '; return 0; @ main.c:20',
+    ].join('\n');
+    expect(withLearnerLines(log, source)).toBe(
+      [
+        '; u64 *count = bpf_map_lookup_elem((void *)bpf_pseudo_fd(1, -1), &zero);',
+        '; return 0;',
+      ].join('\n'),
+    );
+  });
+
+  it('leaves logs of kernels without line info as they are', () => {
+    const log = '; *count += 1;\n4: (79) r1 = *(u64 *)(r0 +0)';
+    expect(withLearnerLines(log, source)).toBe(log);
   });
 });

@@ -390,6 +390,24 @@ export function explainVerifierLog(log: string, source: string): VerifierReport 
 // learner's. The last one before the error is the line being checked when it failed.
 const LINE_INFO_FILE = / @ [^ ]+:\d+$/;
 
+/**
+ * The verifier log as the learner reads it: each ` @ main.c:19` (a line of BCC's rewritten
+ * source, which the learner never sees: lesson 7's `*count += 1;` is their line 7) becomes
+ * ` @ line 7` where the quoted text is exactly one line of theirs, and is dropped elsewhere
+ * (text BCC rewrote, or a line written twice) rather than point at the wrong line.
+ */
+export function withLearnerLines(log: string, source: string): string {
+  const linesOf = new Map<string, number[]>();
+  source.split(/\r?\n/).forEach((line, index) => {
+    const text = line.trim();
+    linesOf.set(text, [...(linesOf.get(text) ?? []), index + 1]);
+  });
+  return log.replace(/^(; .*?) @ [^ \n]+:\d+$/gm, (_, quoted: string) => {
+    const found = linesOf.get(quoted.slice(2).trim());
+    return found?.length === 1 ? `${quoted} @ line ${found[0]}` : quoted;
+  });
+}
+
 function findSourceLine(
   lines: string[],
   before: number,
