@@ -557,7 +557,7 @@ class Agent:
         while True:
             self.channel.send({'type': 'heartbeat', 'agent': self.instance, 'seq': seq,
                                'shells': sorted(self.shells)[:16],
-                               'memAvailableKiB': mem_available_kib()})
+                               'memAvailableKiB': guest_limits.mem_available_kib()})
             seq += 1
             time.sleep(HEARTBEAT_INTERVAL_S)
 
@@ -701,17 +701,6 @@ class Agent:
         shell = self.shell(message)
         if shell:
             shell.close()
-
-
-def mem_available_kib():
-    try:
-        with open('/proc/meminfo', encoding='ascii') as f:
-            for line in f:
-                if line.startswith('MemAvailable:'):
-                    return int(line.split()[1])
-    except (OSError, ValueError, IndexError):
-        pass
-    return 0
 
 
 def load_balloon():

@@ -69,27 +69,55 @@ def parse_keyed(text):
     return values
 
 
-def read_int(path):
-    try:
-        with open(path, encoding='ascii') as f:
-            text = f.read().strip()
-        return int(text) if text.isdigit() else None
-    except OSError:
-        return None
-
-
-class EventsFile:
-    """A cgroup `*.events` file kept open: reading it from this descriptor re-arms the poll
-    that wakes when one of its counts changes."""
+class KeptOpenFile:
+    """A /proc or cgroup file the lab reads again and again, opened once and read from offset 0
+    each time (the kernel writes its text afresh at every read). Opening it each time would show
+    in a learner's probe on openat every few seconds, as `ebpf-lab-agent` (lesson 10's table of
+    opens would never settle)."""
 
     def __init__(self, path):
+        self.path = path
+        self.fd = None
+
+    def text(self):
+        """The file's text now, or '' when it cannot be read (opened again next time)."""
+        try:
+            if self.fd is None:
+                self.fd = os.open(self.path, os.O_RDONLY | os.O_CLOEXEC)
+            return os.pread(self.fd, 8192, 0).decode('ascii', errors='replace')
+        except OSError:
+            if self.fd is not None:
+                os.close(self.fd)
+                self.fd = None
+            return ''
+
+    def int(self):
+        text = self.text().strip()
+        return int(text) if text.isdigit() else None
+
+
+class EventsFile(KeptOpenFile):
+    """A cgroup `*.events` file: reading it from its descriptor re-arms the poll that wakes when
+    one of its counts changes, so it is opened at once, for the poll to watch."""
+
+    def __init__(self, path):
+        super().__init__(path)
         self.fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
 
     def read(self):
-        try:
-            return parse_keyed(os.pread(self.fd, 4096, 0).decode('ascii', errors='replace'))
-        except OSError:
-            return {}
+        return parse_keyed(self.text())
+
+
+MEMINFO = KeptOpenFile('/proc/meminfo')
+
+
+def mem_available_kib():
+    """MemAvailable from /proc/meminfo, or 0 when it cannot be read."""
+    for line in MEMINFO.text().splitlines():
+        if line.startswith('MemAvailable:'):
+            fields = line.split()
+            return int(fields[1]) if len(fields) > 1 and fields[1].isdigit() else 0
+    return 0
 
 
 class WatchState:
@@ -159,6 +187,7 @@ class GuestLimits:
         no event announces: each wake-up costs host CPU under software emulation."""
         pids_events = EventsFile(LEARNER_GROUP + '/pids.events')
         memory_events = EventsFile(LEARNER_GROUP + '/memory.events')
+        self.pids_current = KeptOpenFile(LEARNER_GROUP + '/pids.current')
         poller = select.poll()
         for events in (pids_events, memory_events):
             poller.register(events.fd, select.POLLPRI | select.POLLERR)
@@ -179,7 +208,7 @@ class GuestLimits:
         mem_mib = self.limits['learner_mem_mib']
         # A fork bomb: forks refused at pids.max, again and again, with the group full.
         hits = pids_events.get('max', 0)
-        current = read_int(LEARNER_GROUP + '/pids.current') or 0
+        current = self.pids_current.int() or 0
         refused = hits > state.pids_hits
         state.strikes = state.strikes + 1 if refused and current >= pids_max * 0.9 else 0
         if refused:

@@ -655,6 +655,19 @@ int out_of_bounds(void *ctx) {
       expect(traces.filter((e) => e.lab).length).toBeLessThan(2000);
     });
 
+    it('opens no file of its own while the sandbox idles, for a probe on openat to see', async () => {
+      // The agent's heartbeat (every 2 s) and the limits' look (every 5 s) once opened
+      // /proc/meminfo and a cgroup file each time: lesson 10's table of opens, which prints only
+      // when a count changes, then printed `ebpf-lab-agent` again every few seconds.
+      const watched = await execInSandbox(
+        sandbox.agent,
+        `timeout -s INT 12 bpftrace -q -e 'tracepoint:syscalls:sys_enter_openat /comm == "${LAB_TASKS.agent}"/ { printf("opened %s\\n", str(args.filename)); }'`,
+        { timeoutMs: 120_000 },
+      );
+      expect(watched.stderr).not.toMatch(/error/i);
+      expect(watched.stdout).not.toMatch(/opened/);
+    });
+
     it('names a line by what its task is called now, not a lab name the kernel kept', async () => {
       // The kernel names a line's task from names it saves at context switches, so a process
       // the lab's agent forks (a trigger's bash, a learner's command) can show under the agent's
