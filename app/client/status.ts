@@ -64,7 +64,7 @@ export class StatusLine {
       title: 'Show the whole status text',
       hidden: true,
     });
-    this.element = h('div', { class: 'status-bar' }, this.line, this.more);
+    this.element = h('div', { class: 'lab-status-bar' }, this.line, this.more);
     // The line's width changes with the window: whether the text fits is measured again.
     new ResizeObserver(() => this.updateMore()).observe(this.line);
     this.render();
