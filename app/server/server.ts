@@ -276,10 +276,10 @@ export async function startLabServer(
   app.use('/api', (_req, res) => notFound(res, 'no such API'));
 
   const indexHtml = join(config.clientDir, 'index.html');
-  app.use(
-    '/assets',
-    express.static(join(config.clientDir, 'assets'), { immutable: true, maxAge: '1h' }),
-  );
+  // The bundles keep their names from build to build (/assets/main.js), so a browser must ask
+  // again each time (a 304 while unchanged): cached as immutable, a page kept running the
+  // client of before an update, against the server of after it, for up to an hour.
+  app.use('/assets', express.static(join(config.clientDir, 'assets'), { maxAge: 0 }));
   const sendClient = (res: Response) => {
     if (!existsSync(indexHtml)) {
       res.status(503).type('text').send('The browser client is not built: run `npm run setup`.');

@@ -3,6 +3,7 @@
  * drives it: run the guide's probe, type `ls` into the shell, read Hello World from the trace
  * stream. Also: bad frames get error replies, foreign origins are refused, the API answers.
  */
+import { get } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LabServer } from '../../app/server/server.js';
 import { HELLO_WORLD } from './helpers.js';
@@ -46,6 +47,23 @@ describe('the web lab server', () => {
     expect(csp).toContain("script-src 'self'");
     expect(csp).toContain(`connect-src 'self' ws://${new URL(lab.url).host}`);
     expect(csp).not.toMatch(/unsafe-eval|\*/);
+  });
+
+  it('has a browser ask again for the client bundle, so an update reaches every open lab', async () => {
+    const res = await fetch(`${lab.url}/assets/main.js`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('cache-control')).toBe('public, max-age=0');
+    const etag = res.headers.get('etag') ?? '';
+    expect(etag).not.toBe('');
+    // As a browser revalidates (Node's fetch sends its own cache headers with a conditional
+    // request, so a plain request it is).
+    const status = await new Promise<number | undefined>((resolve, reject) => {
+      get(`${lab.url}/assets/main.js`, { headers: { 'if-none-match': etag } }, (answer) => {
+        answer.resume();
+        resolve(answer.statusCode);
+      }).on('error', reject);
+    });
+    expect(status).toBe(304);
   });
 
   it('refuses a WebSocket from another origin', async () => {
