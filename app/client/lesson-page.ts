@@ -139,7 +139,12 @@ class LessonPage {
         run: () => this.run(),
         stop: () => this.stop(),
         check: () => this.check(),
-        prepare: (source) => this.prepare(source),
+        prepare: (source) => {
+          // An edit can take away the problems of a text sent before (select all, paste it
+          // back): ask again. The sandbox answers a text it compiled from its cache.
+          this.lastPrepared = null;
+          this.prepare(source);
+        },
         edited: () => this.saver.edited(),
         syncedFromOtherTab: (name) =>
           this.status.flash(

@@ -279,6 +279,21 @@ describe('diagnostics belong to the text they were made for', () => {
     await expect.poll(() => textOf(status()), { timeout: 60_000 }).toMatch(/stopped/i);
   });
 
+  it('the problems of a text come back when the same text is pasted back whole', {
+    timeout: 600_000,
+  }, async () => {
+    await openLesson('02-');
+    // One line: Monaco closes a `{` as it is typed, and types over that `}` only on its line.
+    const broken = 'int hello_world(void *ctx) { bpf_trace_printk("Hello World!! \\n") return 0; }';
+    await setEditorText(broken);
+    await expect.poll(() => textOf(problems()), { timeout: 240_000 }).toMatch(/expected ';'/);
+    // Select all, delete, the same text again: the deletion took its problems away, and the
+    // text is one the sandbox already answered for.
+    await setEditorText(broken);
+    await expect.poll(() => textOf(problems()), { timeout: 240_000 }).toMatch(/expected ';'/);
+    await shot('diag-5-pasted-back');
+  });
+
   it("another tab's compile of another lesson's file never shows in this one", {
     timeout: 600_000,
   }, async () => {
