@@ -661,7 +661,9 @@ int out_of_bounds(void *ctx) {
       // when a count changes, then printed `ebpf-lab-agent` again every few seconds.
       const watched = await execInSandbox(
         sandbox.agent,
-        `timeout -s INT 12 bpftrace -q -e 'tracepoint:syscalls:sys_enter_openat /comm == "${LAB_TASKS.agent}"/ { printf("opened %s\\n", str(args.filename)); }'`,
+        // No tracepoint arguments: bpftrace 0.17 (Debian 12, the local driver's VM) writes them
+        // `args->filename`, 0.23 (the sandbox) `args.filename`.
+        `timeout -s INT 12 bpftrace -q -e 'tracepoint:syscalls:sys_enter_openat /comm == "${LAB_TASKS.agent}"/ { printf("opened by tid %d\\n", tid); }'`,
         { timeoutMs: 120_000 },
       );
       expect(watched.stderr).not.toMatch(/error/i);
